@@ -1,0 +1,69 @@
+# wal4j — see README.md. `make run` and `make test` do all the set-up a fresh
+# machine needs, given a JDK >= 22, Maven, gcc and make.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+MIN_JDK := 22
+
+# A JDK >= $(MIN_JDK): JAVA_HOME if it is new enough, else the newest under /usr/lib/jvm.
+# A JDK's feature version is read from its `release` file (JAVA_VERSION="25.0.1").
+JDK := $(shell \
+  feature() { v=$$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$$1/release" 2>/dev/null); \
+              [ -x "$$1/bin/javac" ] && [ -n "$$v" ] && [ "$$v" -ge $(MIN_JDK) ] && echo "$$v $$1"; }; \
+  if [ -n "$$JAVA_HOME" ] && feature "$$JAVA_HOME" >/dev/null; then echo "$$JAVA_HOME"; \
+  else for d in /usr/lib/jvm/*; do feature "$$d"; done | sort -rn | head -n 1 | cut -d' ' -f2-; fi)
+
+ifeq ($(strip $(JDK)),)
+$(error wal4j needs a JDK >= $(MIN_JDK) (FFM is final since 22). None found: JAVA_HOME='$(JAVA_HOME)' is not one, and none is under /usr/lib/jvm. Install one (e.g. Temurin 25) or set JAVA_HOME)
+endif
+
+export JAVA_HOME := $(JDK)
+JAVA := $(JDK)/bin/java
+# Maven's own guava touches sun.misc.Unsafe; silence the JDK 24+ warning about it.
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+MVN := mvn -B -ntp
+
+CLI_JAR := java/target/wal4j-cli.jar
+DATA_DIR ?= ./data
+ARGS ?=
+
+JEXTRACT ?= jextract
+
+.PHONY: run test bench bindings native clean jdk
+
+jdk:
+	@echo "JDK: $(JDK)"
+
+$(CLI_JAR): $(shell find pom.xml java/pom.xml java/src/main native bindings -type f 2>/dev/null)
+	$(MVN) -q -DskipTests -pl java -am package
+
+## run: build, then `wal4j fsync-test` on $(DATA_DIR) (extra flags: make run ARGS="--seconds 1")
+run: $(CLI_JAR)
+	@mkdir -p $(DATA_DIR)
+	$(JAVA) -jar $(CLI_JAR) fsync-test --dir $(DATA_DIR) $(ARGS)
+
+## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback)
+test:
+	$(MVN) verify
+
+## bench: the JMH benchmarks; results go to bench/results/
+bench:
+	$(MVN) -q -DskipTests package
+	@mkdir -p bench/results
+	$(JAVA) --enable-native-access=ALL-UNNAMED -jar bench/target/wal4j-bench.jar \
+	  -rf json -rff bench/results/jmh-$$(date +%Y%m%d-%H%M%S).json $(ARGS)
+
+## native: libwal4j.so alone (native/target/libwal4j.so)
+native:
+	$(MVN) -q -pl native package
+
+## bindings: regenerate bindings/src with jextract (JEXTRACT=/path/to/jextract); see bindings/README.md
+bindings:
+	@command -v $(JEXTRACT) >/dev/null || { echo "jextract not found: set JEXTRACT=/path/to/bin/jextract (see bindings/README.md)"; exit 1; }
+	rm -rf bindings/src
+	cd bindings && $(JEXTRACT) @libc.args --output src/main/java libc.h
+	cd bindings && $(JEXTRACT) @wal4j.args --output src/main/java ../native/include/wal4j.h
+
+clean:
+	$(MVN) -q clean

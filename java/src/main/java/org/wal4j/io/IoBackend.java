@@ -1,0 +1,86 @@
+package org.wal4j.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The I/O layer: opens files and syncs directories. Two implementations pass the same
+ * contract tests: {@link PosixIo} (FFM downcalls to libc) and {@link JavaIo} ({@code
+ * FileChannel}, the pure-Java fallback).
+ *
+ * <p>{@link #select()} chooses once per JVM, as described there; the choice and the reason
+ * for a fallback are visible through {@link #selectionReason()}.
+ */
+public interface IoBackend {
+
+    /** The system property that forces a backend: {@value}={@code posix|java|auto}. */
+    String PROPERTY = "wal4j.io";
+
+    /** {@code "posix"} or {@code "java"}. */
+    String name();
+
+    /**
+     * Opens {@code path}.
+     *
+     * @throws IoCallException naming {@code open}, the path and the errno (ENOENT for a
+     *     missing directory, EINVAL for O_DIRECT on a filesystem that refuses it, ...)
+     * @throws IllegalArgumentException if neither READ nor WRITE is given
+     */
+    IoFile open(Path path, OpenFlag... flags) throws IOException;
+
+    /**
+     * Makes the directory's entries durable ({@code fsync} on the directory): needed after a
+     * file in it was created, renamed or deleted.
+     */
+    void syncDirectory(Path dir) throws IOException;
+
+    /** Whether {@link IoFile#allocate} is available (fallocate: PosixIo only). */
+    boolean supportsAllocate();
+
+    /**
+     * The backend chosen for this JVM: the one {@code -Dwal4j.io=posix|java} names, else
+     * PosixIo when it is available (Linux x86-64, native access enabled, libc symbols
+     * resolved), else JavaIo.
+     *
+     * @throws IllegalStateException if {@code -Dwal4j.io=posix} is set but PosixIo is
+     *     unavailable (the message says why), or if the property has another value
+     */
+    static IoBackend select() {
+        return select(System.getProperty(PROPERTY, "auto"));
+    }
+
+    /**
+     * The backend named by {@code choice}: {@code "posix"}, {@code "java"} or {@code "auto"}
+     * (PosixIo if available, else JavaIo).
+     *
+     * @throws IllegalArgumentException if {@code choice} is none of these
+     * @throws IllegalStateException if {@code "posix"} is asked for but unavailable
+     */
+    static IoBackend select(String choice) {
+        return switch (choice) {
+            case "posix" -> {
+                if (!PosixIo.isAvailable()) {
+                    throw new IllegalStateException(
+                            "wal4j.io=posix requested but PosixIo is unavailable: " + PosixIo.unavailableReason());
+                }
+                yield PosixIo.instance();
+            }
+            case "java" -> JavaIo.instance();
+            case "auto" -> PosixIo.isAvailable() ? PosixIo.instance() : JavaIo.instance();
+            default -> throw new IllegalArgumentException(
+                    "unknown I/O backend: " + PROPERTY + "=" + choice + " (expected posix, java or auto)");
+        };
+    }
+
+    /**
+     * One line saying which backend {@link #select()} returns and why, e.g. {@code "posix"}
+     * or {@code "java (PosixIo unavailable: native access is not enabled ...)"}.
+     */
+    static String selectionReason() {
+        String choice = System.getProperty(PROPERTY, "auto");
+        if (!choice.equals("auto")) {
+            return choice + " (forced by -D" + PROPERTY + "=" + choice + ")";
+        }
+        return PosixIo.isAvailable() ? "posix" : "java (PosixIo unavailable: " + PosixIo.unavailableReason() + ")";
+    }
+}

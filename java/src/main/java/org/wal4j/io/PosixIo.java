@@ -1,0 +1,430 @@
+package org.wal4j.io;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import org.wal4j.bindings.libc.Libc;
+
+/**
+ * The I/O backend that calls libc directly through FFM: {@code open}, {@code pwrite},
+ * {@code pwritev2(RWF_DSYNC)}, {@code pread}, {@code fdatasync}, {@code fsync},
+ * {@code fallocate}, {@code ftruncate}, {@code statx}, with errno captured per call.
+ *
+ * <p>Buffers should be native {@link MemorySegment}s (off-heap); a heap segment is copied
+ * through a temporary native buffer. Available when the OS is Linux on x86-64 (the
+ * architecture the bindings were generated for), native access is enabled for this code
+ * ({@code --enable-native-access=ALL-UNNAMED}, or {@code Enable-Native-Access} in an
+ * executable jar's manifest) and the libc symbols resolve; {@link #unavailableReason()}
+ * says which of these failed.
+ */
+public final class PosixIo implements IoBackend {
+    private static final System.Logger LOG = System.getLogger("org.wal4j.io");
+    private static final String UNAVAILABLE_REASON = probe();
+    private static final PosixIo INSTANCE = new PosixIo();
+
+    private PosixIo() {}
+
+    /** Whether this backend can be used in this JVM. */
+    public static boolean isAvailable() {
+        return UNAVAILABLE_REASON == null;
+    }
+
+    /** Why {@link #isAvailable()} is false, or null when it is true. */
+    public static String unavailableReason() {
+        return UNAVAILABLE_REASON;
+    }
+
+    /**
+     * The backend.
+     *
+     * @throws IllegalStateException with {@link #unavailableReason()} if it is unavailable
+     */
+    public static PosixIo instance() {
+        if (UNAVAILABLE_REASON != null) {
+            throw new IllegalStateException("PosixIo is unavailable: " + UNAVAILABLE_REASON);
+        }
+        return INSTANCE;
+    }
+
+    private static String probe() {
+        String reason = unavailability();
+        if (reason != null) {
+            LOG.log(System.Logger.Level.INFO, "wal4j PosixIo unavailable, JavaIo is the fallback: {0}", reason);
+        }
+        return reason;
+    }
+
+    private static String unavailability() {
+        String os = System.getProperty("os.name", "");
+        if (!os.equals("Linux")) {
+            return "os.name=" + os + " (PosixIo is for Linux)";
+        }
+        String arch = System.getProperty("os.arch", "");
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return "os.arch=" + arch + " (the bindings were generated for linux-x86_64;"
+                    + " constants such as O_DIRECT differ on other architectures)";
+        }
+        Module module = PosixIo.class.getModule();
+        if (!module.isNativeAccessEnabled()) {
+            String who = module.isNamed() ? module.getName() : "ALL-UNNAMED";
+            return "native access is not enabled (run java with --enable-native-access=" + who
+                    + ", or put 'Enable-Native-Access: ALL-UNNAMED' in an executable jar's manifest)";
+        }
+        try {
+            int rc = Syscalls.fdatasync(-1);
+            if (rc != -Errno.EBADF) {
+                return "libc probe fdatasync(-1) returned " + rc + ", expected -EBADF";
+            }
+        } catch (Throwable t) {
+            return "libc symbols did not link: " + t;
+        }
+        return null;
+    }
+
+    @Override
+    public String name() {
+        return "posix";
+    }
+
+    @Override
+    public boolean supportsAllocate() {
+        return true;
+    }
+
+    @Override
+    public IoFile open(Path path, OpenFlag... flags) throws IOException {
+        EnumSet<OpenFlag> set = flagSet(flags);
+        int oflags = Libc.O_CLOEXEC();
+        boolean read = set.contains(OpenFlag.READ);
+        boolean write = set.contains(OpenFlag.WRITE);
+        if (read && write) {
+            oflags |= Libc.O_RDWR();
+        } else if (write) {
+            oflags |= Libc.O_WRONLY();
+        } else if (read) {
+            oflags |= Libc.O_RDONLY();
+        } else {
+            throw new IllegalArgumentException("open needs READ or WRITE: flags=" + set + " path=" + path);
+        }
+        if (set.contains(OpenFlag.CREATE_NEW)) {
+            oflags |= Libc.O_CREAT() | Libc.O_EXCL();
+        } else if (set.contains(OpenFlag.CREATE)) {
+            oflags |= Libc.O_CREAT();
+        }
+        if (set.contains(OpenFlag.TRUNCATE)) {
+            oflags |= Libc.O_TRUNC();
+        }
+        if (set.contains(OpenFlag.DIRECT)) {
+            oflags |= Libc.O_DIRECT();
+        }
+        if (set.contains(OpenFlag.DSYNC)) {
+            oflags |= Libc.O_DSYNC();
+        }
+        int fd = openRetrying(path, oflags, "flags=" + set);
+        boolean direct = set.contains(OpenFlag.DIRECT);
+        int alignment = 1;
+        if (direct) {
+            int[] err = new int[1];
+            Syscalls.FileStat st = Syscalls.fstat(fd, err);
+            if (st == null) {
+                Syscalls.close(fd);
+                throw new IoCallException("statx", path, err[0], "", null);
+            }
+            alignment = directAlignment(st);
+        }
+        return new PosixFile(path, fd, direct, alignment);
+    }
+
+    /** O_DIRECT alignment of a file: statx's DIO alignment, else its block size, else 4096. */
+    private static int directAlignment(Syscalls.FileStat st) {
+        if (st.dioKnown() && st.dioOffsetAlign() > 0) {
+            return Math.max(st.dioOffsetAlign(), st.dioMemAlign());
+        }
+        return st.blockSize() > 0 ? st.blockSize() : DirectAlignment.DEFAULT;
+    }
+
+    private static int openRetrying(Path path, int oflags, String detail) throws IoCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
+            for (;;) {
+                int fd = Syscalls.open(cPath, oflags, 0644);
+                if (fd >= 0) {
+                    return fd;
+                }
+                if (fd != -Errno.EINTR) {
+                    throw new IoCallException("open", path, -fd, detail, null);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        int fd = openRetrying(dir, Libc.O_RDONLY() | Libc.O_DIRECTORY() | Libc.O_CLOEXEC(), "(directory)");
+        try {
+            int rc;
+            do {
+                rc = Syscalls.fsync(fd);
+            } while (rc == -Errno.EINTR);
+            if (rc < 0) {
+                throw new IoCallException("fsync", dir, -rc, "(directory)", null);
+            }
+        } finally {
+            Syscalls.close(fd);
+        }
+    }
+
+    static EnumSet<OpenFlag> flagSet(OpenFlag... flags) {
+        EnumSet<OpenFlag> set = EnumSet.noneOf(OpenFlag.class);
+        for (OpenFlag f : flags) {
+            set.add(f);
+        }
+        return set;
+    }
+
+    @Override
+    public String toString() {
+        return "PosixIo";
+    }
+
+    /** An open file descriptor. */
+    static final class PosixFile implements IoFile {
+        private final Path path;
+        private final int fd;
+        private final boolean direct;
+        private final int alignment;
+        private final CloseGuard guard;
+
+        PosixFile(Path path, int fd, boolean direct, int alignment) {
+            this.path = path;
+            this.fd = fd;
+            this.direct = direct;
+            this.alignment = alignment;
+            this.guard = new CloseGuard(path);
+        }
+
+        @Override
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public boolean isDirect() {
+            return direct;
+        }
+
+        @Override
+        public int directAlignment() {
+            return alignment;
+        }
+
+        /**
+         * The descriptor, for the C reference loops; valid only between
+         * {@link #acquire(String)} and {@link #release()}.
+         */
+        int fd() {
+            return fd;
+        }
+
+        void acquire(String call) throws IoCallException {
+            guard.acquire(call);
+        }
+
+        void release() {
+            if (guard.release()) {
+                Syscalls.close(fd);
+            }
+        }
+
+        @Override
+        public void write(long offset, MemorySegment src) throws IOException {
+            writeAll("pwrite", offset, src, 0);
+        }
+
+        @Override
+        public void writeDsync(long offset, MemorySegment src) throws IOException {
+            writeAll("pwritev2", offset, src, Libc.RWF_DSYNC());
+        }
+
+        @Override
+        public boolean supportsWriteDsync() {
+            return true;
+        }
+
+        /** pwrite (rwfFlags == 0) or pwritev2 with rwfFlags, until all of src is written. */
+        private void writeAll(String call, long offset, MemorySegment src, int rwfFlags) throws IOException {
+            checkOffset(call, offset);
+            long length = src.byteSize();
+            try (Arena bounce = src.isNative() ? null : Arena.ofConfined()) {
+                MemorySegment buf = bounce == null ? src : copyToNative(bounce, src);
+                if (direct) {
+                    DirectAlignment.check(call, path, alignment, offset, buf);
+                }
+                acquire(call);
+                try {
+                    long done = 0;
+                    while (done < length) {
+                        MemorySegment rest = done == 0 ? buf : buf.asSlice(done);
+                        long n = rwfFlags == 0
+                                ? Syscalls.pwrite(fd, rest, length - done, offset + done)
+                                : Syscalls.pwritev2(fd, rest, length - done, offset + done, rwfFlags);
+                        if (n > 0) {
+                            done += n;
+                        } else if (n == 0) {
+                            throw new IoCallException(call, path, Errno.EIO,
+                                    "(wrote 0 bytes) offset=" + (offset + done) + " length=" + (length - done), null);
+                        } else if (n != -Errno.EINTR) {
+                            throw new IoCallException(call, path, (int) -n,
+                                    "offset=" + (offset + done) + " length=" + (length - done) + " written=" + done, null);
+                        }
+                    }
+                } finally {
+                    release();
+                }
+            }
+        }
+
+        private MemorySegment copyToNative(Arena arena, MemorySegment src) {
+            MemorySegment buf = arena.allocate(Math.max(src.byteSize(), 1), Math.max(alignment, 8));
+            return buf.asSlice(0, src.byteSize()).copyFrom(src);
+        }
+
+        @Override
+        public long read(long offset, MemorySegment dst) throws IOException {
+            checkOffset("pread", offset);
+            long length = dst.byteSize();
+            try (Arena bounce = dst.isNative() ? null : Arena.ofConfined()) {
+                MemorySegment buf = bounce == null ? dst
+                        : bounce.allocate(Math.max(length, 1), Math.max(alignment, 8)).asSlice(0, length);
+                if (direct) {
+                    DirectAlignment.check("pread", path, alignment, offset, buf);
+                }
+                long done = 0;
+                acquire("pread");
+                try {
+                    while (done < length) {
+                        MemorySegment rest = done == 0 ? buf : buf.asSlice(done);
+                        long n = Syscalls.pread(fd, rest, length - done, offset + done);
+                        if (n > 0) {
+                            done += n;
+                        } else if (n == 0) {
+                            break;
+                        } else if (n != -Errno.EINTR) {
+                            throw new IoCallException("pread", path, (int) -n,
+                                    "offset=" + (offset + done) + " length=" + (length - done), null);
+                        }
+                    }
+                } finally {
+                    release();
+                }
+                if (bounce != null) {
+                    dst.asSlice(0, done).copyFrom(buf.asSlice(0, done));
+                }
+                return done;
+            }
+        }
+
+        @Override
+        public void datasync() throws IOException {
+            syncRetrying("fdatasync", false);
+        }
+
+        @Override
+        public void sync() throws IOException {
+            syncRetrying("fsync", true);
+        }
+
+        // EINTR means the sync did not run to completion, not that writeback failed, so
+        // it is retried; any other error is reported at once and never retried here.
+        private void syncRetrying(String call, boolean full) throws IOException {
+            acquire(call);
+            try {
+                int rc;
+                do {
+                    rc = full ? Syscalls.fsync(fd) : Syscalls.fdatasync(fd);
+                } while (rc == -Errno.EINTR);
+                if (rc < 0) {
+                    throw new IoCallException(call, path, -rc, "", null);
+                }
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        public void allocate(long offset, long length) throws IOException {
+            checkOffset("fallocate", offset);
+            if (length <= 0) {
+                throw new IllegalArgumentException("fallocate length=" + length + " must be > 0 path=" + path);
+            }
+            acquire("fallocate");
+            try {
+                int rc;
+                do {
+                    rc = Syscalls.fallocate(fd, 0, offset, length);
+                } while (rc == -Errno.EINTR);
+                if (rc < 0) {
+                    throw new IoCallException("fallocate", path, -rc, "offset=" + offset + " length=" + length, null);
+                }
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            long current = size();
+            if (size < 0 || size > current) {
+                throw new IllegalArgumentException(
+                        "truncate size=" + size + " must be in [0, " + current + "] path=" + path);
+            }
+            acquire("ftruncate");
+            try {
+                int rc;
+                do {
+                    rc = Syscalls.ftruncate(fd, size);
+                } while (rc == -Errno.EINTR);
+                if (rc < 0) {
+                    throw new IoCallException("ftruncate", path, -rc, "size=" + size, null);
+                }
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        public long size() throws IOException {
+            acquire("statx");
+            try {
+                int[] err = new int[1];
+                Syscalls.FileStat st = Syscalls.fstat(fd, err);
+                if (st == null) {
+                    throw new IoCallException("statx", path, err[0], "", null);
+                }
+                return st.size();
+            } finally {
+                release();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (guard.close()) {
+                Syscalls.close(fd);
+            }
+        }
+
+        private void checkOffset(String call, long offset) {
+            if (offset < 0) {
+                throw new IllegalArgumentException(call + " offset=" + offset + " must be >= 0 path=" + path);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "PosixFile[path=" + path + " fd=" + fd + (direct ? " O_DIRECT align=" + alignment : "") + "]";
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package org.wal4j.io;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import org.wal4j.bindings.libc.Libc;
+import org.wal4j.bindings.libc.iovec;
+import org.wal4j.bindings.libc.statx;
+
+/**
+ * The libc calls PosixIo makes, with errno.
+ *
+ * <p>This is the one hand-written class over the jextract bindings, because jextract cannot
+ * express errno: by the time a generated downcall returns to Java, the JVM may have run code
+ * that overwrote errno. Each handle here is the generated function's address and descriptor
+ * linked again with {@code Linker.Option.captureCallState("errno")}, which copies errno into
+ * a segment passed with the call. That segment is per thread (never one shared by all
+ * threads), so concurrent calls cannot see each other's errno. {@code open} is variadic, so
+ * its descriptor is written here with {@code firstVariadicArg}.
+ *
+ * <p>Every wrapper returns the call's result, or {@code -errno} when it failed. None is
+ * linked as {@code critical}: these calls block.
+ *
+ * <p>Initializing this class links native code: only PosixIo touches it, and only once it
+ * knows native access is enabled.
+ */
+final class Syscalls {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle OPEN = LINKER.downcallHandle(
+            Libc.open.address(),
+            FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT),
+            Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = capturing(Libc.close$address(), Libc.close$descriptor());
+    private static final MethodHandle PREAD = capturing(Libc.pread$address(), Libc.pread$descriptor());
+    private static final MethodHandle PWRITE = capturing(Libc.pwrite$address(), Libc.pwrite$descriptor());
+    private static final MethodHandle PWRITEV2 = capturing(Libc.pwritev2$address(), Libc.pwritev2$descriptor());
+    private static final MethodHandle FDATASYNC = capturing(Libc.fdatasync$address(), Libc.fdatasync$descriptor());
+    private static final MethodHandle FSYNC = capturing(Libc.fsync$address(), Libc.fsync$descriptor());
+    private static final MethodHandle FALLOCATE = capturing(Libc.fallocate$address(), Libc.fallocate$descriptor());
+    private static final MethodHandle FTRUNCATE = capturing(Libc.ftruncate$address(), Libc.ftruncate$descriptor());
+    private static final MethodHandle STATX = capturing(Libc.statx$address(), Libc.statx$descriptor());
+
+    private static final MemorySegment EMPTY_PATH = Arena.global().allocateFrom("");
+
+    /** Per-thread argument space: the errno capture, one iovec, one struct statx. */
+    private static final class Scratch {
+        final MemorySegment capture;
+        final MemorySegment iov;
+        final MemorySegment statxBuf;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            capture = arena.allocate(CAPTURE_LAYOUT);
+            iov = arena.allocate(iovec.layout());
+            statxBuf = arena.allocate(statx.layout());
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private Syscalls() {}
+
+    private static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, CAPTURE_ERRNO);
+    }
+
+    private static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    static int open(MemorySegment cPath, int flags, int mode) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) OPEN.invokeExact(capture, cPath, flags, mode);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int close(int fd) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) CLOSE.invokeExact(capture, fd);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long pread(int fd, MemorySegment buf, long length, long offset) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            long r = (long) PREAD.invokeExact(capture, fd, buf, length, offset);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long pwrite(int fd, MemorySegment buf, long length, long offset) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            long r = (long) PWRITE.invokeExact(capture, fd, buf, length, offset);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** pwritev2 of one buffer with {@code flags} (RWF_DSYNC). */
+    static long pwritev2(int fd, MemorySegment buf, long length, long offset, int flags) {
+        Scratch scratch = SCRATCH.get();
+        iovec.iov_base(scratch.iov, buf);
+        iovec.iov_len(scratch.iov, length);
+        try {
+            long r = (long) PWRITEV2.invokeExact(scratch.capture, fd, scratch.iov, 1, offset, flags);
+            return r < 0 ? -errno(scratch.capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int fdatasync(int fd) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) FDATASYNC.invokeExact(capture, fd);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int fsync(int fd) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) FSYNC.invokeExact(capture, fd);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int fallocate(int fd, int mode, long offset, long length) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) FALLOCATE.invokeExact(capture, fd, mode, offset, length);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int ftruncate(int fd, long length) {
+        MemorySegment capture = SCRATCH.get().capture;
+        try {
+            int r = (int) FTRUNCATE.invokeExact(capture, fd, length);
+            return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** What statx(fd, "", AT_EMPTY_PATH, ...) says about an open file. */
+    record FileStat(long size, int blockSize, int dioMemAlign, int dioOffsetAlign, boolean dioKnown) {}
+
+    /** statx on an open fd; returns null and stores -errno in {@code errOut[0]} on failure. */
+    static FileStat fstat(int fd, int[] errOut) {
+        Scratch scratch = SCRATCH.get();
+        int mask = Libc.STATX_SIZE() | Libc.STATX_DIOALIGN();
+        try {
+            int r = (int) STATX.invokeExact(scratch.capture, fd, EMPTY_PATH, Libc.AT_EMPTY_PATH(), mask, scratch.statxBuf);
+            if (r < 0) {
+                errOut[0] = -errno(scratch.capture);
+                return null;
+            }
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        MemorySegment s = scratch.statxBuf;
+        boolean dioKnown = (statx.stx_mask(s) & Libc.STATX_DIOALIGN()) != 0;
+        return new FileStat(statx.stx_size(s), statx.stx_blksize(s),
+                statx.stx_dio_mem_align(s), statx.stx_dio_offset_align(s), dioKnown);
+    }
+
+    /** glibc's name for errno ("EIO"), or null if it has none. */
+    static String errnoName(int errno) {
+        MemorySegment p = Libc.strerrorname_np(errno);
+        return p.equals(MemorySegment.NULL) ? null : p.reinterpret(256).getString(0);
+    }
+
+    /** glibc's description of errno ("Input/output error"), or null if it has none. */
+    static String errnoDescription(int errno) {
+        MemorySegment p = Libc.strerrordesc_np(errno);
+        return p.equals(MemorySegment.NULL) ? null : p.reinterpret(1024).getString(0);
+    }
+
+    private static AssertionError unexpected(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        return new AssertionError("downcall threw a checked exception", t);
+    }
+}
