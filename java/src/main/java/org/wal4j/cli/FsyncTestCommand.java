@@ -1,0 +1,442 @@
+package org.wal4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import org.wal4j.io.CReferenceLoop;
+import org.wal4j.io.Errno;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoCallException;
+import org.wal4j.io.IoFile;
+import org.wal4j.io.JavaIo;
+import org.wal4j.io.OpenFlag;
+import org.wal4j.io.PosixIo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wal4j fsync-test}: pg_test_fsync for the JVM. Every (method, size, file state) is
+ * measured on each call path (FFM, FileChannel, C loop) side by side: the paths take turns
+ * in rounds, each on its own identically prepared file, so drift on a shared, noisy machine
+ * hits all of them alike.
+ */
+@Command(name = "fsync-test", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Compares ways to make writes durable on the filesystem of --dir, each through the FFM (PosixIo) path,",
+            "the pure-Java (FileChannel) path and a C loop, side by side: ops/s, MB/s and latency percentiles.",
+            "Methods: fdatasync, fsync, dsync, direct-fdatasync, direct-dsync, rwf-dsync, mmap.",
+            "File states: append (growing file), fallocated, zeroed (zero-filled: pure overwrites)."})
+final class FsyncTestCommand implements Callable<Integer> {
+
+    @Option(names = "--dir", defaultValue = ".", description = "Directory on the filesystem to test (must exist). Default: ${DEFAULT-VALUE}")
+    Path dir;
+
+    @Option(names = "--seconds", defaultValue = "0.2",
+            description = "Measured time of each method, size, state and path. Default: ${DEFAULT-VALUE}")
+    double seconds;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "512,4k,16k,64k,1m", converter = ByteSize.class,
+            description = "Write sizes. Default: ${DEFAULT-VALUE}")
+    List<Long> sizes;
+
+    @Option(names = "--methods", split = ",", defaultValue = "all",
+            description = "Methods, or 'all'. Default: ${DEFAULT-VALUE}")
+    List<String> methods;
+
+    @Option(names = "--states", split = ",", defaultValue = "append,fallocated,zeroed",
+            description = "File states. Default: ${DEFAULT-VALUE}")
+    List<String> states;
+
+    @Option(names = "--paths", split = ",", defaultValue = "ffm,java,c",
+            description = "Call paths. Default: ${DEFAULT-VALUE}")
+    List<String> paths;
+
+    @Option(names = "--rounds", defaultValue = "2",
+            description = "Turns each path takes per test (its time is split across them). Default: ${DEFAULT-VALUE}")
+    int rounds;
+
+    @Option(names = "--file-size", defaultValue = "256m", converter = ByteSize.class,
+            description = "Size of the preallocated files; writes wrap around inside it. Default: ${DEFAULT-VALUE}")
+    long fileBytes;
+
+    @Option(names = "--warmup", defaultValue = "0.5",
+            description = "Seconds of unrecorded work per Java path before the first test (JIT). Default: ${DEFAULT-VALUE}")
+    double warmupSeconds;
+
+    @Option(names = "--json", description = "Also write all results as JSON to this file.")
+    Path json;
+
+    @Option(names = "--keep-files", description = "Keep the test files in --dir afterwards.")
+    boolean keepFiles;
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
+    /** One measured (method, size, state, path). */
+    record Result(FsyncMethod method, long sizeBytes, FileState state, CallPath path, String how, String status,
+                  long ops, long elapsedNanos, boolean exhausted, Histogram latencyNanos) {
+        boolean ok() {
+            return status.equals("ok");
+        }
+
+        double opsPerSecond() {
+            return elapsedNanos == 0 ? 0 : ops * 1e9 / elapsedNanos;
+        }
+
+        double megabytesPerSecond() {
+            return opsPerSecond() * sizeBytes / 1e6;
+        }
+
+        double micros(double percentile) {
+            return latencyNanos.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        double maxMicros() {
+            return latencyNanos.getMaxValue() / 1000.0;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<FsyncMethod> methodList = parseMethods();
+        List<FileState> stateList = parse(states, FileState.values(), s -> s.id, "state");
+        List<CallPath> pathList = parse(paths, CallPath.values(), p -> p.id, "path");
+        validate();
+
+        Map<String, String> system = SystemReport.describe(dir);
+        out.println("wal4j fsync-test " + Wal4jCommand.version());
+        system.forEach((k, v) -> out.printf("%-11s %s%n", k + ":", v));
+        Set<CallPath> usable = usablePaths(pathList);
+        out.printf("per test:   %.2f s in %d round(s) per path; files of %s in %s%n%n",
+                seconds, rounds, ByteSize.format(fileBytes), dir.toAbsolutePath().normalize());
+
+        List<Result> results = new ArrayList<>();
+        try (TestFiles files = new TestFiles(dir, fileBytes, keepFiles)) {
+            warmUp(files, usable);
+            int total = 0;
+            for (FileState state : stateList) {
+                for (FsyncMethod method : methodList) {
+                    total += method.runsIn(state) ? sizes.size() : 0;
+                }
+            }
+            int index = 0;
+            for (FileState state : stateList) {
+                for (FsyncMethod method : methodList) {
+                    if (!method.runsIn(state)) {
+                        continue;
+                    }
+                    for (long size : sizes) {
+                        index++;
+                        out.printf("[%d/%d] %s, %s, %s file%n", index, total, method.title, ByteSize.format(size), state.id);
+                        List<Result> group = measure(files, method, size, state, pathList, usable);
+                        printGroup(group);
+                        results.addAll(group);
+                    }
+                }
+            }
+        }
+        if (json != null) {
+            Files.writeString(json, JsonReport.render(system, results, seconds, rounds, fileBytes));
+            out.println("results written to " + json);
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (!(seconds > 0) || seconds > 3600) {
+            throw new IllegalArgumentException("--seconds=" + seconds + " must be in (0, 3600]");
+        }
+        if (rounds < 1 || rounds > 1000) {
+            throw new IllegalArgumentException("--rounds=" + rounds + " must be in [1, 1000]");
+        }
+        long largest = sizes.stream().mapToLong(Long::longValue).max().orElse(0);
+        if (fileBytes < largest) {
+            throw new IllegalArgumentException("--file-size=" + fileBytes + " is smaller than the largest --sizes value " + largest);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--dir=" + dir + " is not an existing directory");
+        }
+    }
+
+    private List<FsyncMethod> parseMethods() {
+        if (methods.size() == 1 && methods.get(0).equals("all")) {
+            return List.of(FsyncMethod.values());
+        }
+        return parse(methods, FsyncMethod.values(), m -> m.id, "method");
+    }
+
+    private static <E> List<E> parse(List<String> names, E[] all, java.util.function.Function<E, String> id, String what) {
+        List<E> list = new ArrayList<>();
+        for (String name : names) {
+            E found = null;
+            for (E e : all) {
+                if (id.apply(e).equals(name.trim())) {
+                    found = e;
+                }
+            }
+            if (found == null) {
+                List<String> valid = new ArrayList<>();
+                for (E e : all) {
+                    valid.add(id.apply(e));
+                }
+                throw new IllegalArgumentException("unknown " + what + " '" + name + "' (valid: " + String.join(", ", valid) + ")");
+            }
+            list.add(found);
+        }
+        return list;
+    }
+
+    private Set<CallPath> usablePaths(List<CallPath> requested) {
+        Set<CallPath> usable = EnumSet.noneOf(CallPath.class);
+        for (CallPath p : requested) {
+            String unavailable = switch (p) {
+                case FFM -> PosixIo.unavailableReason();
+                case C -> CReferenceLoop.unavailableReason();
+                case JAVA -> null;
+            };
+            if (unavailable == null) {
+                usable.add(p);
+            } else {
+                out.println("path " + p.id + ": unavailable: " + unavailable);
+            }
+        }
+        return usable;
+    }
+
+    /** Runs each Java path unrecorded for a while, so that the first test does not measure the JIT. */
+    private void warmUp(TestFiles files, Set<CallPath> usable) throws IOException {
+        if (warmupSeconds <= 0) {
+            return;
+        }
+        Path scratch = files.scratch();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = randomBuffer(arena, 4096);
+            for (CallPath p : usable) {
+                if (p == CallPath.C) {
+                    continue;
+                }
+                IoBackend backend = p == CallPath.FFM ? PosixIo.instance() : JavaIo.instance();
+                try (OpLoop loop = new OpLoop.IoFileLoop(backend.open(scratch, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE),
+                        FsyncMethod.Op.WRITE_DATASYNC, buf, 1 << 20)) {
+                    loop.run(0, Long.MAX_VALUE, System.nanoTime() + (long) (warmupSeconds * 1e9), new Histogram(3));
+                }
+            }
+        }
+    }
+
+    private List<Result> measure(TestFiles files, FsyncMethod method, long size, FileState state,
+                                 List<CallPath> requested, Set<CallPath> usable) {
+        List<Result> group = new ArrayList<>();
+        Map<CallPath, OpLoop> loops = new EnumMap<>(CallPath.class);
+        Map<CallPath, String> status = new EnumMap<>(CallPath.class);
+        Map<CallPath, Histogram> histograms = new EnumMap<>(CallPath.class);
+        Map<CallPath, long[]> counters = new EnumMap<>(CallPath.class); // {ops, elapsedNanos}
+        long wrapBytes = state == FileState.APPEND ? 0 : fileBytes;
+        // A fallocated file is only fallocated until each block was written once: no wrapping.
+        long maxOps = state == FileState.FALLOCATED ? fileBytes / size : Long.MAX_VALUE;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = randomBuffer(arena, size);
+            for (CallPath p : requested) {
+                histograms.put(p, new Histogram(3));
+                counters.put(p, new long[2]);
+                if (!method.runsOn(p)) {
+                    status.put(p, "n/a");
+                } else if (!usable.contains(p)) {
+                    status.put(p, "unavailable");
+                } else {
+                    try {
+                        Path file = files.prepare(state, p);
+                        loops.put(p, openLoop(p, method, file, buf, wrapBytes));
+                        status.put(p, "ok");
+                    } catch (IOException | RuntimeException e) {
+                        status.put(p, classify(e, method));
+                    }
+                }
+            }
+            long sliceNanos = (long) (seconds * 1e9 / rounds);
+            List<CallPath> order = new ArrayList<>(loops.keySet());
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < order.size(); i++) {
+                    CallPath p = order.get((i + r) % order.size());
+                    long[] c = counters.get(p);
+                    if (!status.get(p).equals("ok") || c[0] >= maxOps) {
+                        continue;
+                    }
+                    long t0 = System.nanoTime();
+                    try {
+                        c[0] += loops.get(p).run(c[0], maxOps - c[0], t0 + sliceNanos, histograms.get(p));
+                    } catch (IOException | RuntimeException e) {
+                        status.put(p, classify(e, method));
+                    }
+                    c[1] += System.nanoTime() - t0;
+                }
+            }
+            for (OpLoop loop : loops.values()) {
+                try {
+                    loop.close();
+                } catch (IOException e) {
+                    err.println("warning: closing a test file failed: " + e.getMessage());
+                }
+            }
+        }
+        for (CallPath p : requested) {
+            long[] c = counters.get(p);
+            group.add(new Result(method, size, state, p, method.howByPath.getOrDefault(p, "-"), status.get(p),
+                    c[0], c[1], c[0] >= maxOps, histograms.get(p)));
+        }
+        return group;
+    }
+
+    private static OpLoop openLoop(CallPath p, FsyncMethod method, Path file, MemorySegment buf, long wrapBytes)
+            throws IOException {
+        OpenFlag[] flags = new OpenFlag[2 + method.extraFlags.length];
+        flags[0] = OpenFlag.READ;
+        flags[1] = OpenFlag.WRITE;
+        System.arraycopy(method.extraFlags, 0, flags, 2, method.extraFlags.length);
+        return switch (p) {
+            case FFM -> new OpLoop.IoFileLoop(PosixIo.instance().open(file, flags), method.op, buf, wrapBytes);
+            case C -> {
+                IoFile f = PosixIo.instance().open(file, flags);
+                if (f.isDirect() && buf.byteSize() % f.directAlignment() != 0) {
+                    f.close();
+                    throw new IoCallException("wal4j_fsync_loop", file, Errno.EINVAL,
+                            "(O_DIRECT needs length aligned to " + f.directAlignment() + ") length=" + buf.byteSize(), null);
+                }
+                yield new OpLoop.CLoop(f, method.cMethod, buf, wrapBytes);
+            }
+            case JAVA -> method.op == FsyncMethod.Op.MAPPED_FORCE
+                    ? new OpLoop.MappedLoop(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE), buf, wrapBytes)
+                    : new OpLoop.IoFileLoop(JavaIo.instance().open(file, flags), method.op, buf, wrapBytes);
+        };
+    }
+
+    /** "not supported: EINVAL" for what the filesystem or backend refuses; "failed: ..." for real errors. */
+    static String classify(Exception e, FsyncMethod method) {
+        if (e instanceof IoCallException ice) {
+            int errno = ice.errno();
+            if (errno == Errno.EINVAL || errno == Errno.EOPNOTSUPP || errno == Errno.ENOSYS) {
+                return "not supported: " + ice.errnoName();
+            }
+            if (errno == 0 && method.isDirect() && ice.call().equals("open") && ice.getCause() != null) {
+                return "not supported: " + ice.getCause().getMessage();
+            }
+            return "failed: " + ice.getMessage();
+        }
+        if (e instanceof UnsupportedOperationException) {
+            return "not supported: " + e.getMessage();
+        }
+        return "failed: " + e;
+    }
+
+    private static MemorySegment randomBuffer(Arena arena, long size) {
+        MemorySegment buf = arena.allocate(size, 4096);
+        Random random = new Random(size);
+        for (long i = 0; i < size; i += 8) {
+            buf.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong() | 1);
+        }
+        return buf;
+    }
+
+    private void printGroup(List<Result> group) {
+        Result c = null;
+        for (Result r : group) {
+            if (r.path() == CallPath.C && r.ok() && r.ops() > 0) {
+                c = r;
+            }
+        }
+        out.printf("    %-5s %-38s %9s %9s %9s %9s %9s %9s %9s%n",
+                "path", "how", "ops/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "max us", "p50/C");
+        for (Result r : group) {
+            if (!r.ok() || r.ops() == 0) {
+                out.printf("    %-5s %-38s %s%n", r.path().id, r.how(), r.ok() ? "no operation completed" : r.status());
+                continue;
+            }
+            String ratio = c == null ? "-" : String.format("%.3f", r.micros(50) / c.micros(50));
+            out.printf("    %-5s %-38s %9.0f %9.2f %9.1f %9.1f %9.1f %9.1f %9s%s%n",
+                    r.path().id, r.how(), r.opsPerSecond(), r.megabytesPerSecond(),
+                    r.micros(50), r.micros(99), r.micros(99.9), r.maxMicros(), ratio,
+                    r.exhausted() ? "  (stopped at the end of the fallocated file: raise --file-size)" : "");
+        }
+        out.flush();
+    }
+
+    /** The per-path test files in --dir, prepared in each state; deleted at the end unless kept. */
+    private static final class TestFiles implements AutoCloseable {
+        private final Path dir;
+        private final long fileBytes;
+        private final boolean keep;
+        private final IoBackend prep = PosixIo.isAvailable() ? PosixIo.instance() : JavaIo.instance();
+        private final Set<Path> zeroed = new java.util.HashSet<>();
+        private final Set<Path> created = new java.util.LinkedHashSet<>();
+
+        TestFiles(Path dir, long fileBytes, boolean keep) {
+            this.dir = dir;
+            this.fileBytes = fileBytes;
+            this.keep = keep;
+        }
+
+        Path scratch() {
+            Path p = dir.resolve("fsync-test-warmup.dat");
+            created.add(p);
+            return p;
+        }
+
+        /** The file for path p, in the given state, made durable (data and directory entry). */
+        Path prepare(FileState state, CallPath p) throws IOException {
+            Path file = dir.resolve("fsync-test-" + state.id + "-" + p.id + ".dat");
+            created.add(file);
+            switch (state) {
+                case APPEND -> {
+                    try (IoFile f = prep.open(file, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                        f.sync();
+                    }
+                }
+                case FALLOCATED -> {
+                    if (!prep.supportsAllocate()) {
+                        throw new UnsupportedOperationException("fallocate needs PosixIo: " + PosixIo.unavailableReason());
+                    }
+                    Files.deleteIfExists(file);
+                    try (IoFile f = prep.open(file, OpenFlag.WRITE, OpenFlag.CREATE_NEW)) {
+                        f.allocate(0, fileBytes);
+                        f.sync();
+                    }
+                }
+                case ZEROED -> {
+                    if (zeroed.add(file)) {
+                        try (IoFile f = prep.open(file, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                            f.zeroFill(0, fileBytes);
+                            f.sync();
+                        }
+                    }
+                }
+            }
+            prep.syncDirectory(dir);
+            return file;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (keep) {
+                return;
+            }
+            for (Path p : created) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
