@@ -15,6 +15,10 @@ public final class Wal4jCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Wal4jCommand());
         // Bad option values are the user's to fix: say which, without a stack trace.
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -24,7 +28,7 @@ public final class Wal4jCommand implements Runnable {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     @Override

@@ -1,0 +1,116 @@
+package org.wal4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.wal4j.io.CReferenceLoop;
+import org.wal4j.io.PosixIo;
+import picocli.CommandLine;
+
+class FsyncTestCommandTest {
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cl = Wal4jCommand.commandLine();
+            cl.setErr(new PrintWriter(System.err, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void shortRunMeasuresEveryAvailablePathAndWritesJson(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("out.json");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync,rwf-dsync,mmap", "--states", "zeroed,fallocated",
+                "--file-size", "1m", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("kernel:"), r.out());
+        assertTrue(r.out().contains("filesystem:"), r.out());
+        assertTrue(r.out().contains("io backend:"), r.out());
+        // 2 states x 3 methods x 1 size = 6 tests announced as [i/6]
+        assertTrue(r.out().contains("[6/6]"), r.out());
+
+        String text = Files.readString(json);
+        int okResults = count(text, "\"status\": \"ok\"");
+        // With native access: fdatasync on ffm, java, c; rwf-dsync on ffm, c; mmap on java, c; in 2 states.
+        // Without: only java runs, and only in the zeroed state (a fallocated file needs fallocate: PosixIo).
+        boolean nativeAccess = PosixIo.isAvailable() && CReferenceLoop.isAvailable();
+        assertEquals(nativeAccess ? 14 : 2, okResults, text);
+        if (!nativeAccess) {
+            assertTrue(text.contains("not supported: fallocate needs PosixIo"), text);
+        }
+        Matcher ops = Pattern.compile("\"ops\": (\\d+)").matcher(text);
+        int withOps = 0;
+        while (ops.find()) {
+            assertTrue(Long.parseLong(ops.group(1)) > 0, text);
+            withOps++;
+        }
+        assertEquals(okResults, withOps, text);
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith("fsync-test-")),
+                "test files are deleted afterwards");
+    }
+
+    @Test
+    void unknownMethodIsRejectedWithItsName(@TempDir Path dir) {
+        Run r = run("fsync-test", "--dir", dir.toString(), "--methods", "fdatasync,fsnyc");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unknown method 'fsnyc'"), r.err());
+    }
+
+    @Test
+    void missingDirectoryIsRejectedWithItsPath(@TempDir Path dir) {
+        Path missing = dir.resolve("nope");
+        Run r = run("fsync-test", "--dir", missing.toString(), "--seconds", "0.01");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains(missing.toString()), r.err());
+    }
+
+    @Test
+    void badSizeIsRejectedWithTheText(@TempDir Path dir) {
+        Run r = run("fsync-test", "--dir", dir.toString(), "--sizes", "4x");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("'4x'"), r.err());
+    }
+
+    @Test
+    void byteSizesParseAndFormat() {
+        assertEquals(512, ByteSize.parse("512"));
+        assertEquals(4096, ByteSize.parse("4k"));
+        assertEquals(65536, ByteSize.parse("64KiB"));
+        assertEquals(1 << 20, ByteSize.parse("1m"));
+        assertEquals("4 KiB", ByteSize.format(4096));
+        assertEquals("1 MiB", ByteSize.format(1 << 20));
+        assertEquals("512 B", ByteSize.format(512));
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
