@@ -2,6 +2,7 @@ package org.wal4j.io;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntSupplier;
 import org.wal4j.bindings.wal4j.Wal4j;
 
 /**
@@ -14,19 +15,21 @@ public final class CReferenceLoop {
     /** What each operation of the loop does. How the file was opened is part of the method. */
     public enum Method {
         /** pwrite, then fdatasync. */
-        PWRITE_FDATASYNC(Wal4j.WAL4J_LOOP_PWRITE_FDATASYNC()),
+        PWRITE_FDATASYNC(Wal4j::WAL4J_LOOP_PWRITE_FDATASYNC),
         /** pwrite, then fsync. */
-        PWRITE_FSYNC(Wal4j.WAL4J_LOOP_PWRITE_FSYNC()),
+        PWRITE_FSYNC(Wal4j::WAL4J_LOOP_PWRITE_FSYNC),
         /** pwrite alone, for a file opened with O_DSYNC. */
-        PWRITE(Wal4j.WAL4J_LOOP_PWRITE()),
+        PWRITE(Wal4j::WAL4J_LOOP_PWRITE),
         /** pwritev2 with RWF_DSYNC. */
-        PWRITEV2_DSYNC(Wal4j.WAL4J_LOOP_PWRITEV2_DSYNC()),
+        PWRITEV2_DSYNC(Wal4j::WAL4J_LOOP_PWRITEV2_DSYNC),
         /** memcpy into a shared mapping of [0, wrapBytes), then msync(MS_SYNC) of the pages written. */
-        MMAP_MSYNC(Wal4j.WAL4J_LOOP_MMAP_MSYNC());
+        MMAP_MSYNC(Wal4j::WAL4J_LOOP_MMAP_MSYNC);
 
-        final int code;
+        // Looked up only when a loop runs: initializing the bindings class needs native
+        // access, and the enum must be usable (listed, parsed) without it.
+        final IntSupplier code;
 
-        Method(int code) {
+        Method(IntSupplier code) {
             this.code = code;
         }
     }
@@ -76,7 +79,7 @@ public final class CReferenceLoop {
         }
         posixFile.acquire("wal4j_fsync_loop");
         try {
-            long r = Wal4j.wal4j_fsync_loop(posixFile.fd(), method.code, buf, buf.byteSize(), firstOp, wrapBytes,
+            long r = Wal4j.wal4j_fsync_loop(posixFile.fd(), method.code.getAsInt(), buf, buf.byteSize(), firstOp, wrapBytes,
                     maxOps, deadlineNanos, latenciesNanos);
             if (r < 0) {
                 throw new IoCallException("wal4j_fsync_loop", file.path(), (int) -r,

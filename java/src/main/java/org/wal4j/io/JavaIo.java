@@ -28,7 +28,8 @@ import java.util.Set;
  *
  * <p>What it cannot do: {@code fallocate} ({@link #supportsAllocate()} is false),
  * {@code pwritev2(RWF_DSYNC)}, and report errno for most failures (the JDK keeps only a
- * message, so {@link IoCallException#errno()} is 0 unless the exception type says which).
+ * message, so {@link IoCallException#errno()} is 0 unless the exception type says which, or
+ * the message is glibc's English text for ENOSPC or EDQUOT).
  * An interrupt of a thread inside a FileChannel call closes the channel (a JDK rule);
  * the file then fails every call with EBADF ("file is closed").
  */
@@ -122,10 +123,28 @@ public final class JavaIo implements IoBackend {
             case FileAlreadyExistsException x -> Errno.EEXIST;
             case NotDirectoryException x -> Errno.ENOTDIR;
             case ClosedChannelException x -> Errno.EBADF;
-            default -> 0;
+            default -> fullDiskErrno(e.getMessage());
         };
         String fullDetail = e instanceof ClosedChannelException ? "(file is closed) " + detail : detail;
         return new IoCallException(call, path, errno, fullDetail.strip(), e);
+    }
+
+    /**
+     * A full disk reaches us as a plain IOException carrying only strerror's text, yet the
+     * caller must be able to tell it from EIO. Matching the text is the only way the JDK
+     * leaves; in a non-English locale this finds nothing and errno stays 0.
+     */
+    private static int fullDiskErrno(String message) {
+        if (message == null) {
+            return 0;
+        }
+        if (message.endsWith("No space left on device")) {
+            return Errno.ENOSPC;
+        }
+        if (message.endsWith("Disk quota exceeded")) {
+            return Errno.EDQUOT;
+        }
+        return 0;
     }
 
     @Override

@@ -1,0 +1,73 @@
+package org.wal4j.io;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A filesystem mounted on an empty test directory for the length of one test, for the
+ * behaviours only a particular filesystem shows (ramfs refuses O_DIRECT; a tiny tmpfs fills
+ * up). Mounting needs root (or CAP_SYS_ADMIN): when it fails the test is skipped, with
+ * mount's output as the reason. Close unmounts; close every file on it first.
+ */
+final class ScratchMount implements AutoCloseable {
+    private final Path dir;
+
+    private ScratchMount(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Mounts {@code type} on {@code dir} with {@code options} (may be empty), or skips the test. */
+    static ScratchMount mount(Path dir, String type, String options) {
+        List<String> command = new ArrayList<>(List.of("mount", "-t", type));
+        if (!options.isEmpty()) {
+            command.addAll(List.of("-o", options));
+        }
+        command.addAll(List.of(type, dir.toString()));
+        Result r = run(command);
+        assumeTrue(r.exitCode == 0,
+                () -> "cannot mount " + type + " on " + dir + " (needs root or CAP_SYS_ADMIN): "
+                        + String.join(" ", command) + " exited " + r.exitCode + ": " + r.output);
+        return new ScratchMount(dir);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+        Result r = run(List.of("umount", dir.toString()));
+        if (r.exitCode != 0) {
+            // Something still holds a file open there (a failed test's leak): detach it so
+            // @TempDir's cleanup and later tests are not affected, and say so.
+            Result lazy = run(List.of("umount", "-l", dir.toString()));
+            throw new IOException("umount " + dir + " exited " + r.exitCode + ": " + r.output
+                    + "; umount -l exited " + lazy.exitCode + ": " + lazy.output);
+        }
+    }
+
+    private record Result(int exitCode, String output) {}
+
+    private static Result run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "timed out: " + output);
+            }
+            return new Result(p.exitValue(), output);
+        } catch (IOException e) {
+            return new Result(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "interrupted");
+        }
+    }
+}
