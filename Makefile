@@ -51,7 +51,7 @@ test:
 bench:
 	$(MVN) -q -DskipTests package
 	@mkdir -p bench/results
-	$(JAVA) --enable-native-access=ALL-UNNAMED -jar bench/target/wal4j-bench.jar \
+	$(JAVA) --sun-misc-unsafe-memory-access=allow -jar bench/target/wal4j-bench.jar \
 	  -rf json -rff bench/results/jmh-$$(date +%Y%m%d-%H%M%S).json $(ARGS)
 
 ## native: libwal4j.so alone (native/target/libwal4j.so)

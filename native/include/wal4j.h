@@ -35,7 +35,8 @@ int32_t wal4j_abi_version(void);
  * Runs up to max_ops operations of `method` on fd, each writing len bytes from
  * buf: operations first_op, first_op + 1, ... Operation k writes at offset
  * (k * len) % wrap_bytes, or at k * len when wrap_bytes <= 0 (appending: the
- * file grows); so consecutive calls continue where the last one stopped. For
+ * file grows); an operation that would cross wrap_bytes writes at offset 0
+ * instead. Consecutive calls continue where the last one stopped. For
  * WAL4J_LOOP_MMAP_MSYNC the file must already be at least wrap_bytes long.
  *
  * The loop stops after max_ops operations, or before starting an operation

@@ -49,7 +49,8 @@ public final class CReferenceLoop {
     /**
      * Runs up to {@code maxOps} operations {@code firstOp, firstOp + 1, ...}; operation k
      * writes {@code buf} at {@code (k * buf.byteSize()) % wrapBytes}, or at
-     * {@code k * buf.byteSize()} when {@code wrapBytes <= 0}. Stops before an operation that
+     * {@code k * buf.byteSize()} when {@code wrapBytes <= 0}; one that would cross
+     * {@code wrapBytes} writes at 0 instead. Stops before an operation that
      * would start at or after {@code deadlineNanos} ({@link System#nanoTime()}'s clock).
      *
      * @param file a file opened by {@link PosixIo}
