@@ -1,0 +1,149 @@
+package org.wal4j.log;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.wal4j.format.FrameDecoder;
+import org.wal4j.format.JournalFormat;
+import org.wal4j.io.IoFile;
+
+/**
+ * Reads a segment's frames from its header block onward in large sequential chunks (never
+ * one read per record), calls back for each record, and says where and why the frames end.
+ * Never allocates from a length field: a frame that claims more than {@code maxFrameBytes}
+ * or more than the file holds ends the scan as invalid.
+ */
+public final class SegmentScanner {
+
+    /** Called for each record frame, in file order. */
+    @FunctionalInterface
+    public interface RecordSink {
+        /**
+         * @param frame the chunk holding the frame; valid only during the call
+         * @param frameOffsetInChunk where the frame starts in {@code frame}
+         * @param fileOffset where the frame starts in the file
+         * @param decoder the decoded fields (offsets relative to {@code frame})
+         */
+        void record(MemorySegment frame, long frameOffsetInChunk, long fileOffset, FrameDecoder decoder) throws IOException;
+    }
+
+    /** How the frames ended. */
+    public enum End {
+        /** Zeroed space or the end of the file exactly at a frame boundary. */
+        CLEAN,
+        /** A frame cut short by the end of the file. */
+        TRUNCATED,
+        /** Bytes that are not a valid frame. */
+        INVALID,
+        /** A record whose LSN is not greater than the one before (or below the segment's base LSN). */
+        LSN_ORDER
+    }
+
+    /**
+     * What a scan found.
+     *
+     * @param endOffset where the valid frames end (the next frame would start here)
+     * @param records the number of record frames
+     * @param firstLsn the first record's LSN, or -1
+     * @param lastLsn the last record's LSN, or -1
+     * @param end how the frames ended
+     * @param reason why, for TRUNCATED, INVALID and LSN_ORDER
+     */
+    public record Result(long endOffset, long records, long firstLsn, long lastLsn, End end, String reason) {}
+
+    private static final long CHUNK_BYTES = 1 << 20;
+
+    private SegmentScanner() {}
+
+    /**
+     * Scans {@code file} from {@link JournalFormat#HEADER_BLOCK_BYTES} to {@code fileBytes}.
+     *
+     * @param baseLsn every record's LSN must be >= this
+     * @param maxFrameBytes the largest frame the journal may contain
+     */
+    public static Result scan(IoFile file, long fileBytes, int salt, long baseLsn, long maxFrameBytes, RecordSink sink)
+            throws IOException {
+        FrameDecoder decoder = new FrameDecoder();
+        long chunkCapacity = Math.max(CHUNK_BYTES, JournalFormat.align(maxFrameBytes) + CHUNK_BYTES);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment chunk = arena.allocate(Math.min(chunkCapacity, Math.max(fileBytes, 4096)), 4096);
+            long chunkStart = JournalFormat.HEADER_BLOCK_BYTES;
+            long chunkBytes = 0;
+            long pos = chunkStart;
+            long records = 0;
+            long firstLsn = -1;
+            long lastLsn = -1;
+            while (true) {
+                if (pos >= fileBytes) {
+                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                }
+                long inChunk = pos - chunkStart;
+                int status = decoder.decode(chunk, inChunk, chunkBytes, salt);
+                if (status == FrameDecoder.NEED_MORE) {
+                    long need = chunkBytes - inChunk >= JournalFormat.COMMON_HEADER_BYTES
+                            ? decoder.frameBytes() : JournalFormat.COMMON_HEADER_BYTES;
+                    if (need > maxFrameBytes) {
+                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID,
+                                "frame length=" + need + " exceeds the largest frame this journal allows (" + maxFrameBytes + ")");
+                    }
+                    if (pos + need > fileBytes) {
+                        if (isZero(file, pos, fileBytes - pos, chunk)) {
+                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                        }
+                        return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
+                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos));
+                    }
+                    // refill: the chunk now starts at pos
+                    chunkStart = pos;
+                    long want = Math.min(chunk.byteSize(), fileBytes - pos);
+                    chunkBytes = file.read(pos, chunk.asSlice(0, want));
+                    if (chunkBytes < Math.min(need, want)) {
+                        return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
+                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos);
+                    }
+                    continue;
+                }
+                switch (status) {
+                    case FrameDecoder.END -> {
+                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                    }
+                    case FrameDecoder.INVALID -> {
+                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason());
+                    }
+                    case FrameDecoder.SKIP -> pos += decoder.frameBytes();
+                    default -> { // RECORD
+                        long lsn = decoder.lsn();
+                        if (lsn < baseLsn || (lastLsn >= 0 && Long.compareUnsigned(lsn, lastLsn) <= 0)) {
+                            return new Result(pos, records, firstLsn, lastLsn, End.LSN_ORDER,
+                                    "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")");
+                        }
+                        sink.record(chunk, inChunk, pos, decoder);
+                        if (firstLsn < 0) {
+                            firstLsn = lsn;
+                        }
+                        lastLsn = lsn;
+                        records++;
+                        pos += decoder.frameBytes();
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isZero(IoFile file, long offset, long length, MemorySegment scratch) throws IOException {
+        long done = 0;
+        while (done < length) {
+            long n = file.read(offset + done, scratch.asSlice(0, Math.min(scratch.byteSize(), length - done)));
+            if (n <= 0) {
+                return true;
+            }
+            for (long i = 0; i < n; i++) {
+                if (scratch.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0) {
+                    return false;
+                }
+            }
+            done += n;
+        }
+        return true;
+    }
+}
