@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-MIN_JDK := 22
+# The build targets Java 25 (pom.xml); FFM alone would need 22.
+MIN_JDK := 25
 
 # A JDK >= $(MIN_JDK): JAVA_HOME if it is new enough, else the newest under /usr/lib/jvm.
 # A JDK's feature version is read from its `release` file (JAVA_VERSION="25.0.1").
@@ -15,7 +16,7 @@ JDK := $(shell \
   else for d in /usr/lib/jvm/*; do feature "$$d"; done | sort -rn | head -n 1 | cut -d' ' -f2-; fi)
 
 ifeq ($(strip $(JDK)),)
-$(error wal4j needs a JDK >= $(MIN_JDK) (FFM is final since 22). None found: JAVA_HOME='$(JAVA_HOME)' is not one, and none is under /usr/lib/jvm. Install one (e.g. Temurin 25) or set JAVA_HOME)
+$(error wal4j needs a JDK >= $(MIN_JDK) (the build targets Java 25). None found: JAVA_HOME='$(JAVA_HOME)' is not one, and none is under /usr/lib/jvm. Install one (e.g. Temurin 25) or set JAVA_HOME)
 endif
 
 export JAVA_HOME := $(JDK)
@@ -61,9 +62,10 @@ native:
 ## bindings: regenerate bindings/src with jextract (JEXTRACT=/path/to/jextract); see bindings/README.md
 bindings:
 	@command -v $(JEXTRACT) >/dev/null || { echo "jextract not found: set JEXTRACT=/path/to/bin/jextract (see bindings/README.md)"; exit 1; }
-	rm -rf bindings/src
-	cd bindings && $(JEXTRACT) @libc.args --output src/main/java libc.h
-	cd bindings && $(JEXTRACT) @wal4j.args --output src/main/java ../native/include/wal4j.h
+	rm -rf bindings/target && mkdir -p bindings/target/java
+	cd bindings && $(JEXTRACT) @libc.args --output target/java libc.h
+	cd bindings && $(JEXTRACT) @wal4j.args --output target/java ../native/include/wal4j.h
+	rm -rf bindings/src/main/java && mkdir -p bindings/src/main && mv bindings/target/java bindings/src/main/java && rm -rf bindings/target
 
 clean:
 	$(MVN) -q clean

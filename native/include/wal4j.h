@@ -37,7 +37,8 @@ int32_t wal4j_abi_version(void);
  * (k * len) % wrap_bytes, or at k * len when wrap_bytes <= 0 (appending: the
  * file grows); an operation that would cross wrap_bytes writes at offset 0
  * instead. Consecutive calls continue where the last one stopped. For
- * WAL4J_LOOP_MMAP_MSYNC the file must already be at least wrap_bytes long.
+ * WAL4J_LOOP_MMAP_MSYNC the file must already be at least wrap_bytes long
+ * (else -EINVAL; truncating it during the call raises SIGBUS, as for any mapping).
  *
  * The loop stops after max_ops operations, or before starting an operation
  * once CLOCK_MONOTONIC reaches deadline_ns (the clock of Java's

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,10 @@ WAL4J_EXPORT int64_t wal4j_fsync_loop(int32_t fd, int32_t method, const void *bu
     char *map = NULL;
     if (method == WAL4J_LOOP_MMAP_MSYNC) {
         if (wrap_bytes <= 0) return -EINVAL;
+        /* touching a mapping past the end of the file raises SIGBUS: refuse instead */
+        struct stat st;
+        if (fstat(fd, &st) != 0) return -errno;
+        if (st.st_size < wrap_bytes) return -EINVAL;
         map = mmap(NULL, (size_t)wrap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED) return -errno;
     } else if (method < WAL4J_LOOP_PWRITE_FDATASYNC || method > WAL4J_LOOP_PWRITEV2_DSYNC) {

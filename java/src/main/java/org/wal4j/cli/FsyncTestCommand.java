@@ -66,8 +66,9 @@ final class FsyncTestCommand implements Callable<Integer> {
             description = "Call paths. Default: ${DEFAULT-VALUE}")
     List<String> paths;
 
-    @Option(names = "--rounds", defaultValue = "2",
-            description = "Turns each path takes per test (its time is split across them). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Turns each path takes per test (its time is split across them); the order rotates so that"
+                    + " with a multiple of the number of paths each path goes first equally often. Default: ${DEFAULT-VALUE}")
     int rounds;
 
     @Option(names = "--file-size", defaultValue = "256m", converter = ByteSize.class,
@@ -118,6 +119,9 @@ final class FsyncTestCommand implements Callable<Integer> {
         List<CallPath> pathList = parse(paths, CallPath.values(), p -> p.id, "path");
         validate();
 
+        if (json != null) {
+            Files.writeString(json, ""); // fail now, not after the run, if the path is not writable
+        }
         Map<String, String> system = SystemReport.describe(dir);
         out.println("wal4j fsync-test " + Wal4jCommand.version());
         system.forEach((k, v) -> out.printf("%-11s %s%n", k + ":", v));
@@ -143,7 +147,7 @@ final class FsyncTestCommand implements Callable<Integer> {
                     for (long size : sizes) {
                         index++;
                         out.printf("[%d/%d] %s, %s, %s file%n", index, total, method.title, ByteSize.format(size), state.id);
-                        List<Result> group = measure(files, method, size, state, pathList, usable);
+                        List<Result> group = measure(files, method, size, state, pathList, usable, index);
                         printGroup(group);
                         results.addAll(group);
                     }
@@ -240,7 +244,7 @@ final class FsyncTestCommand implements Callable<Integer> {
     }
 
     private List<Result> measure(TestFiles files, FsyncMethod method, long size, FileState state,
-                                 List<CallPath> requested, Set<CallPath> usable) {
+                                 List<CallPath> requested, Set<CallPath> usable, int testIndex) {
         List<Result> group = new ArrayList<>();
         Map<CallPath, OpLoop> loops = new EnumMap<>(CallPath.class);
         Map<CallPath, String> status = new EnumMap<>(CallPath.class);
@@ -272,7 +276,7 @@ final class FsyncTestCommand implements Callable<Integer> {
             List<CallPath> order = new ArrayList<>(loops.keySet());
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < order.size(); i++) {
-                    CallPath p = order.get((i + r) % order.size());
+                    CallPath p = order.get((i + r + testIndex) % order.size());
                     long[] c = counters.get(p);
                     if (!status.get(p).equals("ok") || c[0] >= maxOps) {
                         continue;
@@ -281,7 +285,8 @@ final class FsyncTestCommand implements Callable<Integer> {
                     try {
                         c[0] += loops.get(p).run(c[0], maxOps - c[0], t0 + sliceNanos, histograms.get(p));
                     } catch (IOException | RuntimeException e) {
-                        status.put(p, classify(e, method));
+                        // refused at the first operation: the filesystem's answer; after some: a failure
+                        status.put(p, c[0] == 0 ? classify(e, method) : "failed after " + c[0] + " ops: " + e.getMessage());
                     }
                     c[1] += System.nanoTime() - t0;
                 }
@@ -308,21 +313,33 @@ final class FsyncTestCommand implements Callable<Integer> {
         flags[0] = OpenFlag.READ;
         flags[1] = OpenFlag.WRITE;
         System.arraycopy(method.extraFlags, 0, flags, 2, method.extraFlags.length);
-        return switch (p) {
-            case FFM -> new OpLoop.IoFileLoop(PosixIo.instance().open(file, flags), method.op, buf, wrapBytes);
-            case C -> {
-                IoFile f = PosixIo.instance().open(file, flags);
-                if (f.isDirect() && buf.byteSize() % f.directAlignment() != 0) {
-                    f.close();
-                    throw new IoCallException("wal4j_fsync_loop", file, Errno.EINVAL,
-                            "(O_DIRECT needs length aligned to " + f.directAlignment() + ") length=" + buf.byteSize(), null);
-                }
-                yield new OpLoop.CLoop(f, method.cMethod, buf, wrapBytes);
+        if (p == CallPath.JAVA && method.op == FsyncMethod.Op.MAPPED_FORCE) {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                return new OpLoop.MappedLoop(channel, buf, wrapBytes);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
-            case JAVA -> method.op == FsyncMethod.Op.MAPPED_FORCE
-                    ? new OpLoop.MappedLoop(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE), buf, wrapBytes)
-                    : new OpLoop.IoFileLoop(JavaIo.instance().open(file, flags), method.op, buf, wrapBytes);
-        };
+        }
+        IoFile f = (p == CallPath.JAVA ? JavaIo.instance() : PosixIo.instance()).open(file, flags);
+        int alignment = f.directAlignment();
+        if (f.isDirect() && (buf.byteSize() % alignment != 0 || wrapBytes % alignment != 0)) {
+            f.close();
+            throw new MisalignedSizeException("size " + buf.byteSize() + " or --file-size " + wrapBytes
+                    + " is not a multiple of this path's O_DIRECT alignment " + alignment);
+        }
+        return p == CallPath.C ? new OpLoop.CLoop(f, method.cMethod, buf, wrapBytes)
+                : new OpLoop.IoFileLoop(f, method.op, buf, wrapBytes);
+    }
+
+    /** The user's sizes do not fit the filesystem's O_DIRECT alignment: not a filesystem refusal. */
+    static final class MisalignedSizeException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        MisalignedSizeException(String message) {
+            super(message);
+        }
     }
 
     /** "not supported: EINVAL" for what the filesystem or backend refuses; "failed: ..." for real errors. */
@@ -336,6 +353,9 @@ final class FsyncTestCommand implements Callable<Integer> {
                 return "not supported: " + ice.getCause().getMessage();
             }
             return "failed: " + ice.getMessage();
+        }
+        if (e instanceof MisalignedSizeException) {
+            return "skipped: " + e.getMessage();
         }
         if (e instanceof UnsupportedOperationException) {
             return "not supported: " + e.getMessage();
@@ -384,10 +404,27 @@ final class FsyncTestCommand implements Callable<Integer> {
         private final Set<Path> zeroed = new java.util.HashSet<>();
         private final Set<Path> created = new java.util.LinkedHashSet<>();
 
+        private final Thread cleanupOnExit;
+
         TestFiles(Path dir, long fileBytes, boolean keep) {
             this.dir = dir;
             this.fileBytes = fileBytes;
             this.keep = keep;
+            // an interrupted run (Ctrl-C) would otherwise leave GiBs of test files behind
+            this.cleanupOnExit = new Thread(this::deleteQuietly, "wal4j-fsync-test-cleanup");
+            if (!keep) {
+                Runtime.getRuntime().addShutdownHook(cleanupOnExit);
+            }
+        }
+
+        private void deleteQuietly() {
+            for (Path p : List.copyOf(created)) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort at exit
+                }
+            }
         }
 
         Path scratch() {
@@ -434,6 +471,7 @@ final class FsyncTestCommand implements Callable<Integer> {
             if (keep) {
                 return;
             }
+            Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
             for (Path p : created) {
                 Files.deleteIfExists(p);
             }

@@ -80,6 +80,11 @@ public final class CReferenceLoop {
         }
         posixFile.acquire("wal4j_fsync_loop");
         try {
+            if (method == Method.MMAP_MSYNC && (wrapBytes <= 0 || file.size() < wrapBytes)) {
+                // a mapping touched past the end of the file would kill the JVM with SIGBUS
+                throw new IllegalArgumentException("MMAP_MSYNC needs 0 < wrapBytes <= file size: wrapBytes=" + wrapBytes
+                        + " fileBytes=" + file.size() + " path=" + file.path());
+            }
             long r = Wal4j.wal4j_fsync_loop(posixFile.fd(), method.code.getAsInt(), buf, buf.byteSize(), firstOp, wrapBytes,
                     maxOps, deadlineNanos, latenciesNanos);
             if (r < 0) {

@@ -78,9 +78,16 @@ public interface IoBackend {
      */
     static String selectionReason() {
         String choice = System.getProperty(PROPERTY, "auto");
-        if (!choice.equals("auto")) {
-            return choice + " (forced by -D" + PROPERTY + "=" + choice + ")";
+        IoBackend backend;
+        try {
+            backend = select(choice);
+        } catch (RuntimeException e) {
+            return "none: " + e.getMessage();
         }
-        return PosixIo.isAvailable() ? "posix" : "java (PosixIo unavailable: " + PosixIo.unavailableReason() + ")";
+        if (!choice.equals("auto")) {
+            return backend.name() + " (forced by -D" + PROPERTY + "=" + choice + ")";
+        }
+        return backend == PosixIo.instanceOrNull() ? "posix"
+                : "java (PosixIo unavailable: " + PosixIo.unavailableReason() + ")";
     }
 }

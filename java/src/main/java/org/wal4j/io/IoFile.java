@@ -22,6 +22,10 @@ import java.nio.file.Path;
  * loss of every write since the last successful one: do not retry it and trust the result.
  *
  * <p>Errors are {@link IoCallException}s naming the call, the path and the errno.
+ *
+ * <p>Virtual threads: a PosixIo call is an FFM downcall, which pins the carrier thread for
+ * its duration (unlike FileChannel, the JDK does not compensate), so many virtual threads
+ * blocked in {@code fdatasync} can starve the scheduler. Issue syncs from platform threads.
  */
 public interface IoFile extends AutoCloseable {
 
@@ -74,7 +78,9 @@ public interface IoFile extends AutoCloseable {
 
     /**
      * Reserves disk space for {@code [offset, offset + length)} and extends the file to cover
-     * it ({@code fallocate} mode 0): later writes there cannot fail with {@code ENOSPC}. The
+     * it ({@code fallocate} mode 0): on filesystems that overwrite in place (ext4, XFS without
+     * shared extents) later writes there cannot fail with {@code ENOSPC}; copy-on-write
+     * filesystems (btrfs, ZFS) make no such promise. The
      * space reads as zeros, but the filesystem records it as unwritten, so the first write to
      * each block still changes metadata (see {@link #zeroFill}).
      *

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
@@ -116,6 +117,10 @@ public final class JavaIo implements IoBackend {
     static IoCallException translate(String call, Path path, Exception e, String detail) {
         if (e instanceof IoCallException ice) {
             return ice;
+        }
+        if (e instanceof ClosedByInterruptException) {
+            return new IoCallException(call, path, Errno.EINTR,
+                    "(the thread was interrupted; FileChannel closes the file on interrupt) " + detail, e);
         }
         int errno = switch (e) {
             case NoSuchFileException x -> Errno.ENOENT;
@@ -248,6 +253,9 @@ public final class JavaIo implements IoBackend {
                             break;
                         }
                         position += n;
+                        if (direct && bb.hasRemaining()) {
+                            break; // a short O_DIRECT read is the end of file (the next offset is unaligned)
+                        }
                     }
                 } catch (NonReadableChannelException e) {
                     throw new IoCallException("read", path, Errno.EBADF, "(file not opened for reading) offset=" + offset, null);
@@ -327,9 +335,14 @@ public final class JavaIo implements IoBackend {
             return channel;
         }
 
-        private void release() throws IOException {
+        /** Ends a call; the last one after close() closes the channel, and can only log a failure. */
+        private void release() {
             if (guard.release()) {
-                channel.close();
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    System.getLogger("org.wal4j.io").log(System.Logger.Level.WARNING, "close failed: path=" + path, e);
+                }
             }
         }
 

@@ -48,6 +48,11 @@ public final class PosixIo implements IoBackend {
         return INSTANCE;
     }
 
+    /** The instance if available, else null (no exception). */
+    static PosixIo instanceOrNull() {
+        return UNAVAILABLE_REASON == null ? INSTANCE : null;
+    }
+
     private static String probe() {
         String reason = unavailability();
         if (reason != null) {
@@ -132,17 +137,26 @@ public final class PosixIo implements IoBackend {
                 Syscalls.close(fd);
                 throw new IoCallException("statx", path, err[0], "", null);
             }
+            if (st.dioKnown() && st.dioOffsetAlign() == 0) {
+                Syscalls.close(fd);
+                throw new IoCallException("open", path, Errno.EINVAL,
+                        "(statx says this file does not support O_DIRECT: STATX_DIOALIGN is 0)", null);
+            }
             alignment = directAlignment(st);
         }
         return new PosixFile(path, fd, direct, alignment);
     }
 
-    /** O_DIRECT alignment of a file: statx's DIO alignment, else its block size, else 4096. */
+    /**
+     * O_DIRECT alignment of a file: statx's DIO alignment (Linux 6.1+, the larger of memory and
+     * offset alignment), else 4096, which every common logical block size divides (stx_blksize
+     * is the preferred I/O size, up to MiBs on some filesystems: too strict to use here).
+     */
     private static int directAlignment(Syscalls.FileStat st) {
         if (st.dioKnown() && st.dioOffsetAlign() > 0) {
             return Math.max(st.dioOffsetAlign(), st.dioMemAlign());
         }
-        return st.blockSize() > 0 ? st.blockSize() : DirectAlignment.DEFAULT;
+        return DirectAlignment.DEFAULT;
     }
 
     private static int openRetrying(Path path, int oflags, String detail) throws IoCallException {
@@ -234,7 +248,16 @@ public final class PosixIo implements IoBackend {
 
         void release() {
             if (guard.release()) {
-                Syscalls.close(fd);
+                closeDeferred();
+            }
+        }
+
+        /** The last call in flight after close() releases the fd; its error can only be logged. */
+        private void closeDeferred() {
+            int rc = Syscalls.close(fd);
+            if (rc < 0) {
+                LOG.log(System.Logger.Level.WARNING, "close failed: {0} (errno={1}) path={2}",
+                        Errno.name(-rc), -rc, path);
             }
         }
 
@@ -410,9 +433,13 @@ public final class PosixIo implements IoBackend {
         }
 
         @Override
-        public void close() {
+        public void close() throws IoCallException {
             if (guard.close()) {
-                Syscalls.close(fd);
+                // never retried: Linux releases the fd even when close reports an error (EINTR, EIO)
+                int rc = Syscalls.close(fd);
+                if (rc < 0) {
+                    throw new IoCallException("close", path, -rc, "", null);
+                }
             }
         }
 

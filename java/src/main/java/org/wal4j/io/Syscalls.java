@@ -193,16 +193,37 @@ final class Syscalls {
                 statx.stx_dio_mem_align(s), statx.stx_dio_offset_align(s), dioKnown);
     }
 
-    /** glibc's name for errno ("EIO"), or null if it has none. */
-    static String errnoName(int errno) {
-        MemorySegment p = Libc.strerrorname_np(errno);
-        return p.equals(MemorySegment.NULL) ? null : p.reinterpret(256).getString(0);
+    // strerrorname_np and strerrordesc_np exist since glibc 2.32: looked up optionally (the
+    // generated bindings would throw on an older glibc), so a message can always be built.
+    private static final MethodHandle ERRNO_NAME = optional("strerrorname_np");
+    private static final MethodHandle ERRNO_DESC = optional("strerrordesc_np");
+
+    private static MethodHandle optional(String symbol) {
+        return LINKER.defaultLookup().find(symbol)
+                .map(address -> LINKER.downcallHandle(address, FunctionDescriptor.of(Libc.C_POINTER, Libc.C_INT)))
+                .orElse(null);
     }
 
-    /** glibc's description of errno ("Input/output error"), or null if it has none. */
+    /** glibc's name for errno ("EIO"), or null if it has none or is older than 2.32. */
+    static String errnoName(int errno) {
+        return cString(ERRNO_NAME, errno);
+    }
+
+    /** glibc's description of errno ("Input/output error"), or null. */
     static String errnoDescription(int errno) {
-        MemorySegment p = Libc.strerrordesc_np(errno);
-        return p.equals(MemorySegment.NULL) ? null : p.reinterpret(1024).getString(0);
+        return cString(ERRNO_DESC, errno);
+    }
+
+    private static String cString(MethodHandle handle, int errno) {
+        if (handle == null) {
+            return null;
+        }
+        try {
+            MemorySegment p = (MemorySegment) handle.invokeExact(errno);
+            return p.equals(MemorySegment.NULL) ? null : p.reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     private static AssertionError unexpected(Throwable t) {

@@ -184,6 +184,19 @@ class CReferenceLoopTest {
     }
 
     @Test
+    void mmapOfAFileShorterThanTheMappingIsRefusedNotASigbus() throws IOException {
+        assumeLoopAvailable();
+        try (IoFile file = PosixIo.instance().open(dir.resolve("f"), READ, WRITE, CREATE)) {
+            MemorySegment buf = fill(arena.allocate(4096), 5);
+            MemorySegment latencies = arena.allocate(ValueLayout.JAVA_LONG, 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CReferenceLoop.run(file, Method.MMAP_MSYNC, buf, 0, 1 << 20, 1, farDeadline(), latencies));
+            assertTrue(e.getMessage().contains("wrapBytes=1048576") && e.getMessage().contains("fileBytes=0"), e.getMessage());
+            assertEquals(0, file.size());
+        }
+    }
+
+    @Test
     void errnoOfAFailedSystemCallBecomesAnIoCallException() throws IOException {
         assumeLoopAvailable();
         Path path = dir.resolve("f");

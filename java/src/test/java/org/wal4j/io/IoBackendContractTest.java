@@ -505,6 +505,18 @@ abstract class IoBackendContractTest {
     }
 
     @Test
+    void directReadAtAnUnalignedEndOfFileReturnsTheShortCount() throws IOException {
+        Path path = dir.resolve("short");
+        Files.write(path, new byte[5000]);
+        try (IoFile file = backend().open(path, READ, DIRECT)) {
+            int a = file.directAlignment();
+            long want = ((5000 + 2L * a - 1) / a) * a;
+            MemorySegment dst = arena.allocate(want, a);
+            assertEquals(5000, file.read(0, dst), "both backends stop at the end of the file");
+        }
+    }
+
+    @Test
     void directHeapSegmentsAreBouncedThroughAnAlignedBuffer() throws IOException {
         try (IoFile file = createDirect("f")) {
             int a = file.directAlignment();
