@@ -1,0 +1,39 @@
+package org.wal4j.compat.gohacks;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * gohacks' {@code ErrInvalidLog}: the log's content cannot be trusted or read. Thrown
+ * <ul>
+ *   <li>by {@link WriteAheadLog#replay} when a record before the end of the log is invalid,
+ *       or the file is shorter than the log: bytes that {@code open} validated, or that this
+ *       log wrote, have changed underneath it (corruption or another writer), and
+ *       replaying past them, or stopping silently, would lose data;</li>
+ *   <li>by {@link WriteAheadLog#open} for a well-framed record larger than
+ *       {@link WriteAheadLog#MAX_RECORD_BYTES} (a file written with huge limits): it cannot be
+ *       verified or delivered, and is not cut off either; the file is left unchanged.</li>
+ * </ul>
+ */
+public final class InvalidLog extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path path;
+    private final long offset;
+
+    public InvalidLog(Path path, long offset, String reason) {
+        super("WAL log file is invalid: " + reason + " path=" + path + " offset=" + offset);
+        this.path = path;
+        this.offset = offset;
+    }
+
+    /** The file. */
+    public Path path() {
+        return path;
+    }
+
+    /** The file offset of the record in question. */
+    public long offset() {
+        return offset;
+    }
+}

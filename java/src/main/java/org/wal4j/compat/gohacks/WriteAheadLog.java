@@ -1,0 +1,778 @@
+package org.wal4j.compat.gohacks;
+
+import static org.wal4j.format.WalxFormat.HEADER_LENGTH;
+import static org.wal4j.format.WalxFormat.KEY_OFFSET;
+import static org.wal4j.format.WalxFormat.SIZE_LENGTH;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.wal4j.format.WalxFormat;
+import org.wal4j.format.WalxFormat.HeaderState;
+import org.wal4j.format.WalxFormat.RecordState;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoFile;
+import org.wal4j.io.OpenFlag;
+
+/**
+ * The gohacks {@code wal} package's write-ahead log, ported: one WALX file
+ * ({@link WalxFormat}) of records {@code (lsn, timestamp, key, value)}, each with a CRC32C.
+ * A file this class writes is byte for byte what gohacks writes for the same calls (the
+ * header's creation time aside), and it reads the files gohacks writes.
+ *
+ * <pre>{@code
+ * try (WriteAheadLog wal = WriteAheadLog.open(Path.of("data.wal"), 4 << 20)) {
+ *     wal.append(next, Instant.now().getEpochSecond(), key, value);
+ *     wal.sync();
+ *     long highest = wal.replay(0, (lsn, ts, k, v) -> apply(lsn, k, v));
+ * }
+ * }</pre>
+ *
+ * <h2>Where it differs from gohacks (the seed's bugs, fixed)</h2>
+ * <ul>
+ *   <li><b>Torn tail.</b> {@link #open} scans the file and cuts it after the last valid record
+ *       (ftruncate, then fdatasync, before open returns). gohacks keeps the torn bytes and
+ *       appends after them, so replay stops at the torn record and never sees anything
+ *       appended later. What was cut is in {@link #recovery()} and logged once.</li>
+ *   <li><b>Bad headers are refused, never touched.</b> A file of 1 to 23 bytes, or with a
+ *       wrong magic, version or features, is {@link InvalidHeader} (gohacks checks neither
+ *       version nor features, and calls a short file {@code ErrInvalidLog}).</li>
+ *   <li><b>Creation is durable and atomic.</b> A missing file is created under a temporary
+ *       name, its header written and fdatasynced, renamed into place and the directory
+ *       fsynced, so a crash never leaves a half-written header that no open would accept.
+ *       An existing empty file gets its header in place, then fdatasync and directory fsync.</li>
+ *   <li><b>Limits apply to appends only.</b> gohacks' replay rejects records above the current
+ *       limits; here a file written with larger limits replays.</li>
+ *   <li><b>LSNs must increase.</b> {@link #append} refuses an LSN not greater (unsigned) than the
+ *       greatest in the log, and therefore refuses LSN 0 in an empty log: replay's
+ *       "LSN &gt; base" only means something for increasing LSNs, and {@code replay(0, ...)}
+ *       would never return a record with LSN 0. gohacks leaves this to the caller. Replay of an
+ *       existing file never checks the order.</li>
+ *   <li><b>Fail-stop.</b> When a write, sync or truncate fails, that call throws the
+ *       {@link org.wal4j.io.IoCallException} and the log is failed: every later operation
+ *       throws an {@link IOException} whose cause is that first failure. A failed fdatasync is
+ *       never retried (the kernel may have dropped the dirty pages; a retry could report a
+ *       success that is not one). Reopen to recover from what is on disk.</li>
+ *   <li><b>Replay reports corruption.</b> Every byte before the end of the log was validated
+ *       by open or written by this log, so an invalid record there is {@link InvalidLog},
+ *       not a quiet end of the replay.</li>
+ *   <li><b>Syncs are fdatasync</b> (gohacks: fsync), and a sync does not block appends.</li>
+ *   <li>{@code null} key or value is the empty array (as Go's nil slice).</li>
+ * </ul>
+ *
+ * <h2>Durability</h2>
+ * An appended record is durable once {@link #sync()}, {@link #reset()} or {@link #close()}
+ * returned, or once the append that crossed {@link Policy#syncEveryBytes()} returned, or
+ * after the next background sync ({@link Policy#syncEvery()}). Everything {@code open} found
+ * is durable when it returns (open syncs the file once).
+ *
+ * <h2>Threads</h2>
+ * All methods may be called from any thread. Appends are serialized (one pwrite each, from an
+ * off-heap buffer, at the end of the log; no user-space buffering, so a replay sees every
+ * append that returned before it started). A sync runs outside the append lock, so appends
+ * go on while it waits for the disk. {@link #replay} runs concurrently with appends and reads
+ * up to the end it saw when it started, in 1 MiB reads.
+ * {@link #reset()} and {@link #close()} wait for running replays; a replay callback may
+ * append, sync or set the policy, but calling reset or close from it throws
+ * {@link IllegalStateException}. With {@link Policy#syncEvery()} set, one daemon thread named
+ * {@code wal4j-gohacks-sync <path>} runs per log; {@link #setPolicy} starts and stops it and
+ * {@link #close()} ends it. With the JavaIo backend, interrupting a thread inside an append or
+ * sync closes the file (a FileChannel rule) and so fails the log.
+ *
+ * <h2>Errors</h2>
+ * Bad arguments: {@link KeyTooLarge}, {@link ValueTooLarge}, {@link RecordTooLarge},
+ * {@link TimestampNegative}, and {@link IllegalArgumentException} for an LSN out of order.
+ * Files: {@link InvalidHeader}, {@link InvalidLog}, {@link org.wal4j.io.IoCallException}.
+ * A closed log throws {@link IllegalStateException} ({@code "log is closed"}) from every
+ * operation; the accessors ({@link #path()}, {@link #recovery()}, ...) keep working.
+ */
+public final class WriteAheadLog implements AutoCloseable {
+
+    /**
+     * The largest record (32 bytes plus key and value) this implementation writes or reads:
+     * {@value}, what a Java array and a CRC over a ByteBuffer can hold. (WALX itself allows
+     * up to 2^32+3.)
+     */
+    public static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 8;
+
+    private static final System.Logger LOG = System.getLogger(WriteAheadLog.class.getPackageName());
+    private static final String SYNC_THREAD_PREFIX = "wal4j-gohacks-sync ";
+    /** Encode buffers up to this size are kept for the next append; larger ones are freed. */
+    private static final long KEPT_BUFFER_BYTES = 1 << 20;
+    private static final byte[] EMPTY = new byte[0];
+
+    private final Path path;
+    private final IoBackend io;
+    private final IoFile file;
+    private final RecoveryReport recovery;
+
+    // Lock order: lifecycle -> syncLock -> appendLock. Replays hold lifecycle's read lock;
+    // reset and close its write lock. Syncs are serialized by syncLock and issue fdatasync
+    // without appendLock, so appends go on meanwhile.
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final ReentrantLock appendLock = new ReentrantLock();
+
+    // Guarded by appendLock.
+    private long end;
+    private long syncedEnd;
+    private long lastLsn;
+    private final Arena bufferArena = Arena.ofShared();
+    private MemorySegment encodeBuffer;
+
+    private volatile Policy policy;
+    private volatile IOException failure;
+    private volatile boolean closed;
+
+    // Guarded by syncerGuard.
+    private final Object syncerGuard = new Object();
+    private IntervalSyncer syncer;
+    private boolean closing;
+
+    private WriteAheadLog(Path path, IoBackend io, IoFile file, RecoveryReport recovery) {
+        this.path = path;
+        this.io = io;
+        this.file = file;
+        this.recovery = recovery;
+        this.end = recovery.validBytes();
+        this.syncedEnd = end;
+        this.lastLsn = recovery.lastLsn();
+        this.policy = Policy.defaults();
+    }
+
+    // ---------------------------------------------------------------- open
+
+    /**
+     * gohacks' {@code OpenWAL}: opens or creates {@code file} with
+     * {@code new Policy(syncEveryBytes, Duration.ZERO, 0, 0)}: fdatasync after every
+     * {@code syncEveryBytes} appended bytes (0: never on its own), no background sync, keys up
+     * to 256 bytes, values up to 2048.
+     *
+     * @see #open(Path, Policy, IoBackend)
+     */
+    public static WriteAheadLog open(Path file, long syncEveryBytes) throws IOException {
+        return open(file, new Policy(syncEveryBytes, Duration.ZERO, 0, 0));
+    }
+
+    /**
+     * gohacks' {@code OpenWALWithPolicy}, with the I/O backend {@link IoBackend#select()}
+     * chooses.
+     *
+     * @see #open(Path, Policy, IoBackend)
+     */
+    public static WriteAheadLog open(Path file, Policy policy) throws IOException {
+        return open(file, policy, IoBackend.select());
+    }
+
+    /**
+     * Opens or creates {@code file}.
+     * <ul>
+     *   <li>Missing: created with a header ({@code created_at} = now), durably (see the class
+     *       comment). Empty (0 bytes): the header is written in place, fdatasynced, and the
+     *       directory fsynced.</li>
+     *   <li>1 to 23 bytes, or a header with a wrong magic, version or features, or a
+     *       {@code created_at} above 2^63-1: {@link InvalidHeader}; the file is not modified.</li>
+     *   <li>Otherwise the records are scanned from the header on; the log ends at the first
+     *       invalid record (see {@link RecordState}). Anything after that is cut off (truncate,
+     *       fdatasync) before this method returns, and reported in {@link #recovery()}.</li>
+     * </ul>
+     *
+     * @throws InvalidHeader as above
+     * @throws InvalidLog if a well-framed record is larger than {@link #MAX_RECORD_BYTES}
+     *     (the file is not modified)
+     * @throws org.wal4j.io.IoCallException if a system call failed
+     */
+    public static WriteAheadLog open(Path file, Policy policy, IoBackend io) throws IOException {
+        return open(file, policy, io, InstantSource.system());
+    }
+
+    /** {@link #open(Path, Policy, IoBackend)} with the clock that dates a new header. */
+    static WriteAheadLog open(Path file, Policy policy, IoBackend io, InstantSource clock) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(io, "io");
+        Path dir = file.toAbsolutePath().getParent();
+        boolean headerWritten = false;
+        if (Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
+            create(io, file, dir, clock);
+            headerWritten = true;
+        }
+        IoFile f = io.open(file, OpenFlag.READ, OpenFlag.WRITE);
+        try {
+            RecoveryReport report = recover(file, dir, io, f, clock, headerWritten);
+            log(report);
+            WriteAheadLog wal = new WriteAheadLog(file, io, f, report);
+            wal.setPolicy(policy);
+            return wal;
+        } catch (Throwable t) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
+        }
+    }
+
+    /** Writes a header to a temporary file, syncs it and renames it into place. */
+    private static void create(IoBackend io, Path file, Path dir, InstantSource clock) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".creating");
+        try {
+            try (IoFile f = io.open(temporary, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                writeHeader(f, clock);
+            }
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (Throwable t) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
+        }
+        io.syncDirectory(dir);
+    }
+
+    private static void writeHeader(IoFile f, InstantSource clock) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(HEADER_LENGTH, 8);
+            WalxFormat.encodeHeader(header, 0, clock.instant().getEpochSecond());
+            f.write(0, header);
+        }
+        f.datasync();
+    }
+
+    private static RecoveryReport recover(Path path, Path dir, IoBackend io, IoFile f, InstantSource clock,
+                                          boolean created) throws IOException {
+        long fileBytes = f.size();
+        if (fileBytes == 0) {
+            writeHeader(f, clock);
+            io.syncDirectory(dir);
+            return new RecoveryReport(path, true, 0, 0, 0, HEADER_LENGTH, 0, RecordState.VALID, "", 0, -1);
+        }
+        if (fileBytes < HEADER_LENGTH) {
+            throw new InvalidHeader(path, fileBytes, "file shorter than a header: headerBytes=" + HEADER_LENGTH, null);
+        }
+        checkHeader(path, f, fileBytes);
+        LogScanner.Result scan = LogScanner.scan(path, f, fileBytes);
+        long dropped = fileBytes - scan.validBytes();
+        if (dropped > 0) {
+            // Never acknowledged as durable: cut it, durably, before anything is appended
+            // after it (gohacks appends after the torn record, where replay never looks).
+            f.truncate(scan.validBytes());
+        }
+        // Whatever open found (written but perhaps never synced by a process that died) is
+        // made durable before anyone acts on its replay.
+        f.datasync();
+        return new RecoveryReport(path, created, created ? 0 : fileBytes, scan.records(), scan.lastLsn(),
+                scan.validBytes(), dropped, scan.tailState(), scan.tailDetail(), scan.recordsAfterCut(),
+                scan.firstRecordAfterCutOffset());
+    }
+
+    private static void checkHeader(Path path, IoFile f, long fileBytes) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(HEADER_LENGTH, 8);
+            long got = f.read(0, header);
+            HeaderState state = WalxFormat.checkHeader(header, 0, got);
+            String facts = switch (state) {
+                case VALID -> null;
+                case TOO_SHORT -> "file shorter than a header: headerBytes=" + HEADER_LENGTH;
+                case BAD_MAGIC -> "bad magic: magic=0x" + Integer.toHexString(WalxFormat.magic(header, 0))
+                        + " expected=0x" + Integer.toHexString(WalxFormat.MAGIC);
+                case BAD_VERSION -> "unsupported version: version=" + WalxFormat.version(header, 0)
+                        + " expected=" + WalxFormat.VERSION;
+                case UNSUPPORTED_FEATURES -> "unsupported features: features=0x"
+                        + Long.toHexString(WalxFormat.features(header, 0))
+                        + " expected=0x" + Long.toHexString(WalxFormat.SUPPORTED_FEATURES);
+                case CREATED_AT_TOO_BIG -> "created_at above 2^63-1: createdAt="
+                        + Long.toUnsignedString(WalxFormat.createdAt(header, 0));
+            };
+            if (facts != null) {
+                Throwable cause = state == HeaderState.CREATED_AT_TOO_BIG
+                        ? new TimestampTooBig("created_at", WalxFormat.createdAt(header, 0)) : null;
+                throw new InvalidHeader(path, fileBytes, facts, cause);
+            }
+        }
+    }
+
+    private static void log(RecoveryReport report) {
+        if (report.droppedTail()) {
+            LOG.log(System.Logger.Level.WARNING, "WALX log had an invalid tail; cut it off: {0}", report);
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "WALX log opened: {0}", report);
+        }
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * gohacks' {@code Append}: writes one record at the end of the log (one pwrite). Durable
+     * as the {@link Policy} says: if this append brings the unsynced bytes to
+     * {@link Policy#syncEveryBytes()} or more, it returns after an fdatasync.
+     *
+     * @param lsn the record's LSN, an unsigned 64-bit value that must be greater than every
+     *     LSN in the log ({@link #lastLsn()}); so never 0
+     * @param timestamp seconds (gohacks: unix time), {@code >= 0}
+     * @param key at most {@link Policy#maxKeyBytes()} bytes; null is empty
+     * @param value at most {@link Policy#maxValueBytes()} bytes; null is empty
+     * @throws KeyTooLarge if the key is longer than the policy allows
+     * @throws ValueTooLarge if the value is longer than the policy allows
+     * @throws TimestampNegative if {@code timestamp < 0}
+     * @throws RecordTooLarge if the record would exceed {@link #MAX_RECORD_BYTES}
+     * @throws IllegalArgumentException if {@code lsn} is not greater than {@link #lastLsn()}
+     * @throws org.wal4j.io.IoCallException if the write or the sync failed; the log is then failed
+     * @throws IOException if the log failed earlier (the cause is the first failure)
+     * @throws IllegalStateException if the log is closed
+     */
+    public void append(long lsn, long timestamp, byte[] key, byte[] value) throws IOException {
+        byte[] k = key == null ? EMPTY : key;
+        byte[] v = value == null ? EMPTY : value;
+        boolean syncNow;
+        appendLock.lock();
+        try {
+            checkUsable();
+            Policy p = policy;
+            if (k.length > p.maxKeyBytes()) {
+                throw new KeyTooLarge(k.length, p.maxKeyBytes());
+            }
+            if (v.length > p.maxValueBytes()) {
+                throw new ValueTooLarge(v.length, p.maxValueBytes());
+            }
+            if (timestamp < 0) {
+                throw new TimestampNegative(timestamp);
+            }
+            checkRecordLength(k.length, v.length);
+            if (Long.compareUnsigned(lsn, lastLsn) <= 0) {
+                throw new IllegalArgumentException("lsn=" + Long.toUnsignedString(lsn)
+                        + " must be greater than lastLsn=" + Long.toUnsignedString(lastLsn)
+                        + (lastLsn == 0 ? " (LSN 0 is reserved: replay(0, ...) would never return it)" : "")
+                        + " path=" + path);
+            }
+            long length = WalxFormat.recordLength(k.length, v.length);
+            try (Arena oversize = length > KEPT_BUFFER_BYTES ? Arena.ofConfined() : null) {
+                MemorySegment buffer = oversize != null ? oversize.allocate(length, 8) : encodeBuffer(length);
+                WalxFormat.encodeRecord(buffer, 0, lsn, timestamp, MemorySegment.ofArray(k), MemorySegment.ofArray(v));
+                try {
+                    file.write(end, buffer.asSlice(0, length));
+                } catch (IOException e) {
+                    throw fail(e);
+                }
+            }
+            end += length;
+            lastLsn = lsn;
+            syncNow = p.syncsByBytes() && end - syncedEnd >= p.syncEveryBytes();
+        } finally {
+            appendLock.unlock();
+        }
+        if (syncNow) {
+            syncIfDirty(false);
+        }
+    }
+
+    /** RecordTooLarge unless a record with these lengths fits {@link #MAX_RECORD_BYTES}. */
+    static void checkRecordLength(long keyBytes, long valueBytes) {
+        long length = WalxFormat.recordLength(keyBytes, valueBytes);
+        if (length > MAX_RECORD_BYTES) {
+            throw new RecordTooLarge(length, MAX_RECORD_BYTES);
+        }
+    }
+
+    /** The kept encode buffer, grown to at least {@code length}. Under appendLock. */
+    private MemorySegment encodeBuffer(long length) {
+        if (encodeBuffer == null || encodeBuffer.byteSize() < length) {
+            Policy p = policy;
+            long usual = WalxFormat.recordLength(p.maxKeyBytes(), p.maxValueBytes());
+            long grown = Math.max(length, Math.min(KEPT_BUFFER_BYTES,
+                    Math.max(usual, encodeBuffer == null ? 0 : 2 * encodeBuffer.byteSize())));
+            encodeBuffer = bufferArena.allocate(grown, 8);
+        }
+        return encodeBuffer;
+    }
+
+    // ---------------------------------------------------------------- sync
+
+    /**
+     * gohacks' {@code Sync}: fdatasync if anything was appended since the last sync; otherwise
+     * a no-op. Appends may go on while it waits for the disk (they are not covered by it).
+     *
+     * @throws org.wal4j.io.IoCallException if fdatasync failed; the log is then failed (the
+     *     sync is not retried: a retry could claim durability the kernel did not provide)
+     * @throws IOException if the log failed earlier
+     * @throws IllegalStateException if the log is closed
+     */
+    public void sync() throws IOException {
+        syncIfDirty(true);
+    }
+
+    /**
+     * Syncs up to the current end. {@code explicit}: a caller asked (a closed log throws);
+     * otherwise an append or the background thread did, and a closed log (which close
+     * synced) is left alone.
+     */
+    private void syncIfDirty(boolean explicit) throws IOException {
+        syncLock.lock();
+        try {
+            long target;
+            appendLock.lock();
+            try {
+                if (explicit) {
+                    checkUsable();
+                } else {
+                    checkNotFailed();
+                    if (closed) {
+                        return;
+                    }
+                }
+                if (end == syncedEnd) {
+                    return;
+                }
+                target = end;
+            } finally {
+                appendLock.unlock();
+            }
+            try {
+                file.datasync();
+            } catch (IOException e) {
+                throw fail(e);
+            }
+            appendLock.lock();
+            try {
+                syncedEnd = Math.max(syncedEnd, target);
+            } finally {
+                appendLock.unlock();
+            }
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /** The background thread's task: false stops the thread (the log failed). */
+    private boolean syncInBackground() {
+        try {
+            syncIfDirty(false);
+            return true;
+        } catch (IOException e) {
+            return false; // fail() logged the failure when it happened
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "background sync stopped: path=" + path, e);
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- policy
+
+    /**
+     * gohacks' {@code SetPolicy}: replaces the policy. The limits apply to later appends; the
+     * byte threshold is checked at the next append; the background sync thread is started,
+     * restarted with the new interval, or stopped (and waited for) as {@link Policy#syncEvery()}
+     * says. On a failed log the policy is stored but no thread is started.
+     *
+     * @throws IllegalStateException if the log is closed
+     */
+    public void setPolicy(Policy policy) {
+        Objects.requireNonNull(policy, "policy");
+        synchronized (syncerGuard) {
+            if (closing) {
+                throw closedException();
+            }
+            Policy previous = this.policy;
+            this.policy = policy;
+            boolean sameInterval = syncer != null && previous.syncEvery().equals(policy.syncEvery());
+            if (sameInterval) {
+                return;
+            }
+            if (syncer != null) {
+                syncer.stop();
+                syncer = null;
+            }
+            if (policy.syncsByTime() && failure == null) {
+                syncer = new IntervalSyncer(SYNC_THREAD_PREFIX + path, policy.syncEvery(), this::syncInBackground);
+                syncer.start();
+            }
+        }
+    }
+
+    /** The policy in force. */
+    public Policy policy() {
+        return policy;
+    }
+
+    // ---------------------------------------------------------------- replay
+
+    /**
+     * gohacks' {@code Replay}: calls {@code callback} for each record with an LSN greater
+     * (unsigned) than {@code baseLsn}, in log order, up to the end of the log as it was when
+     * replay started (appends made meanwhile are not included). Reads in large sequential
+     * chunks. If the callback throws, replay stops and the exception propagates unchanged.
+     *
+     * @return the greatest LSN passed to the callback, or {@code baseLsn} if none was
+     * @throws InvalidLog if a record before the end of the log is invalid, or the file is
+     *     shorter than the log (it changed underneath this log: corruption or another writer)
+     * @throws X what the callback threw
+     * @throws IOException if a read failed, or the log failed earlier
+     * @throws IllegalStateException if the log is closed
+     */
+    public <X extends Exception> long replay(long baseLsn, ApplyCallback<X> callback) throws IOException, X {
+        Objects.requireNonNull(callback, "callback");
+        lifecycle.readLock().lock();
+        try {
+            long logEnd;
+            appendLock.lock();
+            try {
+                checkUsable();
+                logEnd = end;
+            } finally {
+                appendLock.unlock();
+            }
+            long highest = baseLsn;
+            try (ReadWindow window = new ReadWindow(file, logEnd)) {
+                long position = HEADER_LENGTH;
+                while (position < logEnd) {
+                    long available = logEnd - position;
+                    long at = loadForReplay(window, position, Math.min(available, KEY_OFFSET));
+                    MemorySegment seg = window.segment();
+                    RecordState state = WalxFormat.checkFraming(seg, at, available);
+                    if (state == RecordState.VALID) {
+                        long length = SIZE_LENGTH + WalxFormat.size(seg, at);
+                        if (length > MAX_RECORD_BYTES) {
+                            throw new InvalidLog(path, position, "record larger than open accepted: recordBytes=" + length);
+                        }
+                        at = loadForReplay(window, position, length);
+                        seg = window.segment();
+                        state = WalxFormat.checkRecord(seg, at, available);
+                    }
+                    if (state != RecordState.VALID) {
+                        throw new InvalidLog(path, position, "invalid record before the end of the log: state=" + state
+                                + " " + LogScanner.describe(state, seg, at, available) + " logEnd=" + logEnd);
+                    }
+                    long lsn = WalxFormat.lsn(seg, at);
+                    if (Long.compareUnsigned(lsn, baseLsn) > 0) {
+                        byte[] key = WalxFormat.key(seg, at).toArray(ValueLayout.JAVA_BYTE);
+                        byte[] value = WalxFormat.value(seg, at).toArray(ValueLayout.JAVA_BYTE);
+                        callback.apply(lsn, WalxFormat.timestamp(seg, at), key, value);
+                        if (Long.compareUnsigned(lsn, highest) > 0) {
+                            highest = lsn;
+                        }
+                    }
+                    position += SIZE_LENGTH + WalxFormat.size(seg, at);
+                }
+            }
+            return highest;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private long loadForReplay(ReadWindow window, long position, long length) throws IOException {
+        long at = window.load(position, length);
+        if (at < 0) {
+            throw new InvalidLog(path, position, "file is shorter than the log: wanted=" + (position + length));
+        }
+        return at;
+    }
+
+    // ---------------------------------------------------------------- reset, close
+
+    /**
+     * gohacks' {@code Reset}: discards every record (truncates the file to its header), then
+     * fdatasyncs. {@link #lastLsn()} is 0 afterwards, so LSNs may start again. Waits for
+     * running replays.
+     *
+     * @throws org.wal4j.io.IoCallException if truncate or fdatasync failed; the log is then failed
+     * @throws IOException if the log failed earlier
+     * @throws IllegalStateException if the log is closed, or if called from a replay callback
+     */
+    public void reset() throws IOException {
+        refuseInsideReplay("reset");
+        lifecycle.writeLock().lock();
+        syncLock.lock();
+        appendLock.lock();
+        try {
+            checkUsable();
+            try {
+                file.truncate(HEADER_LENGTH);
+                file.datasync();
+            } catch (IOException e) {
+                throw fail(e);
+            }
+            end = HEADER_LENGTH;
+            syncedEnd = HEADER_LENGTH;
+            lastLsn = 0;
+        } finally {
+            appendLock.unlock();
+            syncLock.unlock();
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /**
+     * gohacks' {@code Close}: stops the background sync thread (waiting for it), fdatasyncs if
+     * anything is unsynced, closes the file. Waits for running replays. Idempotent: later
+     * calls return at once. On a failed log it releases everything and throws the failure.
+     *
+     * @throws org.wal4j.io.IoCallException if the final fdatasync or the close failed (the file is
+     *     closed anyway)
+     * @throws IOException if the log had failed earlier (the cause is the first failure)
+     * @throws IllegalStateException if called from a replay callback
+     */
+    @Override
+    public void close() throws IOException {
+        refuseInsideReplay("close");
+        IntervalSyncer running;
+        synchronized (syncerGuard) {
+            closing = true;
+            running = syncer;
+            syncer = null;
+        }
+        if (running != null) {
+            running.stop();
+        }
+        lifecycle.writeLock().lock();
+        syncLock.lock();
+        appendLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException error = failure != null ? failedException() : null;
+            if (error == null && end != syncedEnd) {
+                try {
+                    file.datasync();
+                    syncedEnd = end;
+                } catch (IOException e) {
+                    error = fail(e);
+                }
+            }
+            try {
+                file.close();
+            } catch (IOException e) {
+                if (error == null) {
+                    error = e;
+                } else {
+                    error.addSuppressed(e);
+                }
+            }
+            bufferArena.close();
+            encodeBuffer = null;
+            if (error != null) {
+                throw error;
+            }
+        } finally {
+            appendLock.unlock();
+            syncLock.unlock();
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** The file. */
+    public Path path() {
+        return path;
+    }
+
+    /** What open found and did: records, dropped tail, records after the cut. */
+    public RecoveryReport recovery() {
+        return recovery;
+    }
+
+    /**
+     * The greatest LSN in the log (unsigned; 0 when it is empty): the next append needs a
+     * greater one.
+     */
+    public long lastLsn() {
+        appendLock.lock();
+        try {
+            return lastLsn;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** The log's length in bytes, header included. */
+    public long sizeBytes() {
+        appendLock.lock();
+        try {
+            return end;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** The I/O backend's name: {@code "posix"} or {@code "java"}. */
+    public String ioBackend() {
+        return io.name();
+    }
+
+    /** Whether a write or sync failed (every operation now throws). */
+    public boolean isFailed() {
+        return failure != null;
+    }
+
+    /** The background sync thread, or null: for tests. */
+    Thread syncThread() {
+        synchronized (syncerGuard) {
+            return syncer == null ? null : syncer.thread();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "WriteAheadLog[path=" + path + " io=" + io.name() + (closed ? " closed" : "")
+                + (failure != null ? " failed" : "") + "]";
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /** Marks the log failed with its first failure; returns {@code e} for the caller to throw. */
+    private IOException fail(IOException e) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = e;
+                LOG.log(System.Logger.Level.ERROR, "WALX log failed; every later call fails: path=" + path, e);
+            }
+        }
+        return e;
+    }
+
+    private void checkUsable() throws IOException {
+        if (closed) {
+            throw closedException();
+        }
+        checkNotFailed();
+    }
+
+    private void checkNotFailed() throws IOException {
+        if (failure != null) {
+            throw failedException();
+        }
+    }
+
+    private IOException failedException() {
+        IOException first = failure;
+        return new IOException("log failed earlier; reopen to recover: path=" + path + " firstFailure="
+                + first.getMessage(), first);
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("log is closed: path=" + path);
+    }
+
+    private void refuseInsideReplay(String operation) {
+        if (lifecycle.getReadHoldCount() > 0) {
+            throw new IllegalStateException(operation + " called from a replay callback (it waits for replays "
+                    + "to finish, so it would wait forever): path=" + path);
+        }
+    }
+}
