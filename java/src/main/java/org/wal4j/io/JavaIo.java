@@ -201,7 +201,12 @@ public final class JavaIo implements IoBackend {
                 try {
                     long position = offset;
                     while (bb.hasRemaining()) {
-                        position += channel.write(bb, position);
+                        int n = channel.write(bb, position);
+                        if (n == 0) { // as PosixIo: no progress is an error, not a reason to spin
+                            throw new IoCallException("write", path, Errno.EIO,
+                                    "(wrote 0 bytes) offset=" + position + " length=" + bb.remaining(), null);
+                        }
+                        position += n;
                     }
                 } catch (NonWritableChannelException e) {
                     throw new IoCallException("write", path, Errno.EBADF, "(file not opened for writing) offset=" + offset, null);
