@@ -52,6 +52,8 @@ public final class Journal implements AutoCloseable {
     private static final SecureRandom SALTS = new SecureRandom();
     private static final int READ_CHUNK_BYTES = 1 << 20;
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
+    private static final long SMALL_READ_BYTES = 8192;
+    private static final long SCAN_READ_BYTES = 64 << 10;
 
     private final Path dir;
     private final JournalOptions options;
@@ -620,13 +622,19 @@ public final class Journal implements AutoCloseable {
             offset = JournalFormat.HEADER_BLOCK_BYTES;
         }
         long end = segment.endOffset();
+        // A read as small as the frame is likely to be when the index points at it; larger
+        // sequential reads when frames must be stepped over.
+        long chunk = segment.index().exactOffset(lsn) >= 0 ? SMALL_READ_BYTES : SCAN_READ_BYTES;
         while (offset < end) {
-            long want = Math.min(readBuffer.byteSize(), end - offset);
+            long want = Math.min(Math.min(chunk, readBuffer.byteSize()), end - offset);
             long n = segment.file().read(offset, readBuffer.asSlice(0, want));
             long pos = 0;
             while (pos < n) {
                 int status = decoder.decode(readBuffer, pos, n, segment.salt());
                 if (status == FrameDecoder.NEED_MORE) {
+                    if (pos == 0) {
+                        chunk = Math.max(chunk, decoder.frameBytes() + JournalFormat.COMMON_HEADER_BYTES);
+                    }
                     break;
                 }
                 if (status == FrameDecoder.SKIP) {
@@ -649,8 +657,9 @@ public final class Journal implements AutoCloseable {
                 }
                 pos += decoder.frameBytes();
             }
-            if (pos == 0) {
-                throw new CorruptionException(segment.path(), offset, -1, "frame larger than the read buffer");
+            if (pos == 0 && (want >= readBuffer.byteSize() || offset + want >= end)) {
+                throw new CorruptionException(segment.path(), offset, -1,
+                        "frame of " + decoder.frameBytes() + " bytes does not fit before the segment's end or the read buffer");
             }
             offset += pos;
         }
