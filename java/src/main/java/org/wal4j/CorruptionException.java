@@ -1,0 +1,32 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Damage to data that was durable: names the file, the offset, the last good LSN and the reason. */
+public final class CorruptionException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path file;
+    private final long offset;
+    private final long lastGoodLsn;
+
+    public CorruptionException(Path file, long offset, long lastGoodLsn, String reason) {
+        super("corrupted journal: " + reason + " file=" + file + " offset=" + offset + " lastGoodLsn=" + lastGoodLsn);
+        this.file = file;
+        this.offset = offset;
+        this.lastGoodLsn = lastGoodLsn;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    /** The LSN of the last valid record before the damage, or -1 if none. */
+    public long lastGoodLsn() {
+        return lastGoodLsn;
+    }
+}

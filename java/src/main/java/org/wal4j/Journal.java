@@ -1,0 +1,930 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wal4j.format.FormatException;
+import org.wal4j.format.FrameDecoder;
+import org.wal4j.format.JournalFormat;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoFile;
+import org.wal4j.io.OpenFlag;
+import org.wal4j.log.Segment;
+import org.wal4j.log.SegmentFiles;
+import org.wal4j.log.SegmentScanner;
+
+/**
+ * A write-ahead log: a directory of segment files in the journal format (see the README's
+ * "On-disk format"). Records carry an LSN, a timestamp, a key (may be empty) and a value.
+ *
+ * <p><b>LSNs.</b> {@link #append(byte[])} assigns the next LSN (1 for an empty journal,
+ * then last + 1, like go-wally's index); {@link #append(long, long, byte[], byte[])} takes
+ * the caller's (gohacks), which must be greater than the last; gaps are allowed.
+ *
+ * <p><b>Durability</b> follows {@link JournalOptions#syncMode()}: with {@link SyncMode#NONE}
+ * records are durable once {@link #sync()} or {@link #close()} returned; with
+ * {@link SyncMode#ALWAYS} once {@code append} returned. A new or deleted segment is followed
+ * by an fsync of the directory.
+ *
+ * <p><b>Threads.</b> Every method may be called from many threads; one lock orders them.
+ * A record just appended is readable at once (read-your-writes), staged or not.
+ *
+ * <p><b>Recovery.</b> {@link #open} checks every segment and scans them. The active (last)
+ * segment ends at its first invalid frame: that torn tail was never acknowledged as durable,
+ * so it is cut and the cut synced before the open returns ({@link #recoveryReport()} says
+ * how many bytes). Damage inside a sealed segment is corruption of durable data: the open
+ * fails with {@link CorruptionException} unless {@link RecoveryMode#STOP} says otherwise. A
+ * directory whose files are not a journal is never modified.
+ */
+public final class Journal implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("org.wal4j");
+    private static final SecureRandom SALTS = new SecureRandom();
+    private static final int READ_CHUNK_BYTES = 1 << 20;
+    private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
+    private static final long SMALL_READ_BYTES = 8192;
+    private static final long SCAN_READ_BYTES = 64 << 10;
+
+    private final Path dir;
+    private final JournalOptions options;
+    private final IoBackend io;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final List<Segment> segments = new ArrayList<>();
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment staging;
+    private final FileChannel lockChannel;
+    private final FileLock fileLock;
+    private final RecoveryReport recoveryReport;
+    private final FrameDecoder decoder = new FrameDecoder();
+    private final MemorySegment readBuffer;
+
+    /** Bytes of the active segment encoded in {@link #staging}, not yet written. */
+    private long stagedBytes;
+    /** The highest LSN ever appended (kept across reset and truncation), -1 if none. */
+    private long lastLsn = -1;
+    private long nextSegmentId = 1;
+    private boolean closed;
+
+    private Journal(Path dir, JournalOptions options, FileChannel lockChannel, FileLock fileLock) throws IOException {
+        this.dir = dir;
+        this.options = options;
+        this.io = IoBackend.select(options.ioBackend());
+        this.lockChannel = lockChannel;
+        this.fileLock = fileLock;
+        this.staging = arena.allocate(options.writeBufferBytes(), 4096);
+        this.readBuffer = arena.allocate(Math.max(READ_CHUNK_BYTES, options.maxFrameBytes()), 4096);
+        this.recoveryReport = recover();
+    }
+
+    /**
+     * Opens the journal in {@code dir}, creating the directory if it does not exist.
+     *
+     * @throws NotAJournalException if {@code dir} holds files but no segment
+     * @throws CorruptionException if a sealed segment's durable data is damaged (see {@link RecoveryMode})
+     * @throws IOException if another process has the journal open, or I/O fails
+     */
+    public static Journal open(Path dir, JournalOptions options) throws IOException {
+        Files.createDirectories(dir);
+        SegmentFiles.Listing listing = SegmentFiles.list(dir);
+        if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {
+            // checked before the lock file is created: a directory that is not a journal is never touched
+            throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
+                    + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
+        }
+        FileChannel channel = FileChannel.open(dir.resolve(SegmentFiles.LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("journal is open in another process: dir=" + dir);
+        }
+        try {
+            return new Journal(dir, options, channel, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            channel.close();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private RecoveryReport recover() throws IOException {
+        SegmentFiles.Listing listing = SegmentFiles.list(dir);
+        if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {
+            throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
+                    + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
+        }
+        for (Path tmp : listing.unfinished()) {
+            Files.delete(tmp); // an unfinished creation: never renamed into place, never held a record
+        }
+        if (!listing.unfinished().isEmpty()) {
+            io.syncDirectory(dir);
+        }
+        List<JournalFormat.SegmentHeader> headers = new ArrayList<>();
+        for (int i = 0; i < listing.segments().size(); i++) {
+            Path path = listing.segments().get(i);
+            JournalFormat.SegmentHeader h = readHeader(path);
+            if (h.baseLsn() != listing.baseLsns().get(i)) {
+                throw new CorruptionException(path, JournalFormat.BASE_LSN_OFFSET, -1,
+                        "header baseLsn=" + h.baseLsn() + " does not match the file name");
+            }
+            if (i > 0 && (h.prevSegmentId() != headers.get(i - 1).segmentId()
+                    || h.segmentId() != headers.get(i - 1).segmentId() + 1)) {
+                throw new CorruptionException(path, JournalFormat.SEGMENT_ID_OFFSET, -1,
+                        "segment chain broken: segmentId=" + h.segmentId() + " prevSegmentId=" + h.prevSegmentId()
+                                + " but the preceding file has segmentId=" + headers.get(i - 1).segmentId()
+                                + " (a segment file is missing)");
+            }
+            headers.add(h);
+        }
+        long droppedTail = 0;
+        String tailReason = null;
+        long framesAfterCut = 0;
+        int droppedSegments = 0;
+        int count = headers.size();
+        for (int i = 0; i < count; i++) {
+            Path path = listing.segments().get(i);
+            boolean active = i == count - 1;
+            JournalFormat.SegmentHeader h = headers.get(i);
+            IoFile file = io.open(path, active ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE} : new OpenFlag[] {OpenFlag.READ});
+            Segment segment = new Segment(path, file, h, options.indexMode().newIndex());
+            long fileBytes = file.size();
+            SegmentScanner.Result r = SegmentScanner.scan(file, fileBytes, h.salt(), h.baseLsn(), options.maxFrameBytes(),
+                    (chunk, at, fileOffset, d) -> segment.index().add(d.lsn(), fileOffset));
+            segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
+            segments.add(segment);
+            if (!segments.isEmpty() && segments.size() > 1) {
+                Segment prev = segments.get(segments.size() - 2);
+                if (r.firstLsn() >= 0 && prev.lastLsn() >= 0 && Long.compareUnsigned(r.firstLsn(), prev.lastLsn()) <= 0) {
+                    throw new CorruptionException(path, JournalFormat.HEADER_BLOCK_BYTES, prev.lastLsn(),
+                            "first lsn=" + r.firstLsn() + " is not above the previous segment's last lsn=" + prev.lastLsn());
+                }
+            }
+            if (!active) {
+                JournalFormat.SegmentHeader next = headers.get(i + 1);
+                boolean intact = r.end() == SegmentScanner.End.CLEAN
+                        ? r.endOffset() == next.prevEndOffset() && r.lastLsn() == next.prevLastLsn()
+                        : r.endOffset() >= next.prevEndOffset() && r.lastLsn() == next.prevLastLsn();
+                if (!intact) {
+                    String reason = "sealed segment damaged: frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
+                            + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
+                            + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : "");
+                    if (options.recoveryMode() == RecoveryMode.FAIL) {
+                        throw new CorruptionException(path, r.endOffset(), r.lastLsn(), reason);
+                    }
+                    // STOP: the journal ends at the damage; later segments go, newest first.
+                    LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}; dropping later segments", reason, path);
+                    for (int j = count - 1; j > i; j--) {
+                        Files.delete(listing.segments().get(j));
+                        droppedSegments++;
+                    }
+                    io.syncDirectory(dir);
+                    file.close();
+                    segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
+                    droppedTail += cutTail(segment, fileBytes, r.endOffset());
+                    tailReason = reason;
+                    break;
+                }
+                continue;
+            }
+            // the active segment: everything after the first invalid frame is a torn tail
+            if (r.end() != SegmentScanner.End.CLEAN || fileBytes > r.endOffset()) {
+                if (r.end() != SegmentScanner.End.CLEAN) {
+                    framesAfterCut = countValidFramesAfter(segment, r.endOffset(), fileBytes, r.lastLsn());
+                    tailReason = r.end() + ": " + r.reason();
+                    if (framesAfterCut > 0 && options.strictTail()) {
+                        throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
+                                + framesAfterCut + " valid-looking record(s) (strictTail): " + r.reason());
+                    }
+                }
+                droppedTail += cutTail(segment, fileBytes, r.endOffset());
+            }
+        }
+        for (Segment s : segments) {
+            if (s.lastLsn() >= 0) {
+                lastLsn = Math.max(lastLsn, s.lastLsn());
+            }
+            lastLsn = Math.max(lastLsn, s.baseLsn() - 1);
+            nextSegmentId = s.id() + 1;
+        }
+        long records = 0;
+        for (Segment s : segments) {
+            records += s.records();
+        }
+        RecoveryReport report = new RecoveryReport(segments.size(), records, droppedTail, tailReason, framesAfterCut,
+                droppedSegments, listing.unfinished().size());
+        if (droppedTail > 0 || framesAfterCut > 0 || droppedSegments > 0) {
+            LOG.log(System.Logger.Level.WARNING, "wal4j recovery: {0} dir={1}", report, dir);
+        }
+        return report;
+    }
+
+    private JournalFormat.SegmentHeader readHeader(Path path) throws IOException {
+        try (IoFile f = io.open(path, OpenFlag.READ); Arena a = Arena.ofConfined()) {
+            MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
+            long n = f.read(0, block);
+            try {
+                return JournalFormat.decodeHeader(block.asSlice(0, n));
+            } catch (FormatException e) {
+                throw new CorruptionException(path, e.offset(), -1, e.getMessage());
+            }
+        }
+    }
+
+    /** Truncates the active segment's file to {@code end} and syncs the cut; returns the bytes dropped. */
+    private long cutTail(Segment segment, long fileBytes, long end) throws IOException {
+        long dropped = fileBytes - end;
+        if (dropped > 0) {
+            segment.file().truncate(end);
+            segment.file().datasync();
+        }
+        return dropped;
+    }
+
+    /** Records that still decode after a cut: an unsynced write that reached the disk out of order. */
+    private long countValidFramesAfter(Segment segment, long from, long fileBytes, long lastGoodLsn) throws IOException {
+        long found = 0;
+        FrameDecoder d = new FrameDecoder();
+        long pos = from + JournalFormat.FRAME_ALIGNMENT;
+        while (pos < fileBytes) {
+            long want = Math.min(readBuffer.byteSize(), fileBytes - pos);
+            long n = segment.file().read(pos, readBuffer.asSlice(0, want));
+            long i = 0;
+            while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
+                int s = d.decode(readBuffer, i, n, segment.salt());
+                if (s == FrameDecoder.RECORD && Long.compareUnsigned(d.lsn(), lastGoodLsn) > 0) {
+                    found++;
+                    i += d.frameBytes();
+                } else {
+                    i += JournalFormat.FRAME_ALIGNMENT;
+                }
+            }
+            pos += Math.max(JournalFormat.FRAME_ALIGNMENT, i);
+            if (n < want) {
+                break;
+            }
+        }
+        return found;
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /** Appends {@code value} with the next LSN, timestamp 0 and an empty key; returns the LSN. */
+    public long append(byte[] value) throws IOException {
+        return append(MemorySegment.ofArray(value));
+    }
+
+    /** Appends {@code value} (copied) with the next LSN; returns the LSN. */
+    public long append(MemorySegment value) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            long lsn = nextLsn();
+            appendLocked(lsn, 0, EMPTY, value);
+            syncIfAlways();
+            return lsn;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends a record with the caller's LSN, which must be greater than the last.
+     *
+     * @throws IllegalArgumentException if lsn is 0, negative or not greater than the last, or
+     *     key or value exceed the limits (the values are in the message)
+     */
+    public void append(long lsn, long timestamp, byte[] key, byte[] value) throws IOException {
+        append(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+    }
+
+    /** As {@link #append(long, long, byte[], byte[])}, from memory segments (copied). */
+    public void append(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            if (lsn <= 0) {
+                throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
+            }
+            if (lsn <= lastLsn) {
+                throw new IllegalArgumentException("lsn=" + lsn + " must be greater than the last lsn=" + lastLsn);
+            }
+            appendLocked(lsn, timestamp, key, value);
+            syncIfAlways();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
+    public LsnRange appendBatch(byte[]... values) throws IOException {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("appendBatch needs at least one value");
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            for (byte[] v : values) {
+                checkSizes(0, v.length);
+            }
+            long first = nextLsn();
+            for (byte[] v : values) {
+                appendLocked(nextLsn(), 0, EMPTY, MemorySegment.ofArray(v));
+            }
+            syncIfAlways();
+            return new LsnRange(first, lastLsn);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long nextLsn() {
+        return lastLsn < 0 ? 1 : lastLsn + 1;
+    }
+
+    private void checkSizes(long keyBytes, long valueBytes) {
+        if (keyBytes > options.maxKeyBytes()) {
+            throw new IllegalArgumentException("key too large: keyBytes=" + keyBytes + " maxKeyBytes=" + options.maxKeyBytes());
+        }
+        if (valueBytes > options.maxValueBytes()) {
+            throw new IllegalArgumentException("value too large: valueBytes=" + valueBytes
+                    + " maxValueBytes=" + options.maxValueBytes());
+        }
+    }
+
+    private void appendLocked(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
+        checkSizes(key.byteSize(), value.byteSize());
+        long frameBytes = JournalFormat.recordFrameBytes(key.byteSize(), value.byteSize());
+        Segment active = segments.isEmpty() ? null : segments.getLast();
+        if (active == null) {
+            active = createSegment(lsn, null);
+        } else if (active.endOffset() + frameBytes > options.segmentBytes() && !active.isEmpty()) {
+            active = rollover(lsn);
+        }
+        if (stagedBytes + frameBytes > staging.byteSize()) {
+            flushStaging();
+        }
+        if (frameBytes > staging.byteSize()) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment frame = a.allocate(frameBytes, 4096);
+                JournalFormat.encodeRecord(frame, 0, active.salt(), lsn, timestamp, key, value);
+                active.file().write(active.endOffset(), frame);
+            }
+        } else {
+            JournalFormat.encodeRecord(staging, stagedBytes, active.salt(), lsn, timestamp, key, value);
+            stagedBytes += frameBytes;
+        }
+        active.appended(lsn, frameBytes);
+        lastLsn = lsn;
+    }
+
+    private void syncIfAlways() throws IOException {
+        if (options.syncMode() == SyncMode.ALWAYS) {
+            syncLocked();
+        }
+    }
+
+    /** Writes the staged frames at the active segment's file position. */
+    private void flushStaging() throws IOException {
+        if (stagedBytes == 0) {
+            return;
+        }
+        Segment active = segments.getLast();
+        long fileOffset = active.endOffset() - stagedBytes;
+        active.file().write(fileOffset, staging.asSlice(0, stagedBytes));
+        stagedBytes = 0;
+    }
+
+    /** Seals the active segment (its frames durable) and starts the next one at {@code baseLsn}. */
+    private Segment rollover(long baseLsn) throws IOException {
+        flushStaging();
+        Segment sealed = segments.getLast();
+        sealed.file().datasync();
+        return createSegment(baseLsn, sealed);
+    }
+
+    /**
+     * Creates a segment: header written to a .tmp file and synced, renamed into place, the
+     * directory synced. Only then may records go into it, and only then does its header's
+     * record of the predecessor (endOffset, lastLsn) exist.
+     */
+    private Segment createSegment(long baseLsn, Segment prev) throws IOException {
+        Path path = dir.resolve(SegmentFiles.name(baseLsn));
+        Path tmp = dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
+        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, SALTS.nextInt(),
+                prev == null ? 0 : prev.id(), prev == null ? 0 : Math.max(prev.lastLsn(), 0),
+                prev == null ? 0 : prev.endOffset(), System.currentTimeMillis());
+        try (Arena a = Arena.ofConfined();
+             IoFile f = io.open(tmp, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+            MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
+            JournalFormat.encodeHeader(block, h);
+            f.write(0, block);
+            f.datasync();
+        }
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        io.syncDirectory(dir);
+        nextSegmentId++;
+        if (prev != null) {
+            reopenReadOnly(prev);
+        }
+        Segment s = new Segment(path, io.open(path, OpenFlag.READ, OpenFlag.WRITE), h, options.indexMode().newIndex());
+        segments.add(s);
+        return s;
+    }
+
+    private void reopenReadOnly(Segment s) throws IOException {
+        s.file(io.open(s.path(), OpenFlag.READ));
+    }
+
+    // ---------------------------------------------------------------- sync / close
+
+    /** Makes every record appended so far durable. */
+    public void sync() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            syncLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void syncLocked() throws IOException {
+        if (segments.isEmpty()) {
+            return;
+        }
+        flushStaging();
+        segments.getLast().file().datasync();
+    }
+
+    /** Writes and syncs what is staged, closes every file; idempotent. Later calls fail with {@link JournalClosedException}. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException first = null;
+            try {
+                syncLocked();
+            } catch (IOException e) {
+                first = e;
+            }
+            for (Segment s : segments) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            arena.close();
+            fileLock.release();
+            lockChannel.close();
+            if (first != null) {
+                throw first;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkOpen() throws JournalClosedException {
+        if (closed) {
+            throw new JournalClosedException(dir);
+        }
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /** The first record's LSN, or -1 if the journal is empty. */
+    public long firstLsn() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            for (Segment s : segments) {
+                if (!s.isEmpty()) {
+                    return s.firstLsn();
+                }
+            }
+            return -1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The last record's LSN, or -1 if the journal is empty. */
+    public long lastLsn() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                if (!segments.get(i).isEmpty()) {
+                    return segments.get(i).lastLsn();
+                }
+            }
+            return -1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What {@link #open} found and did. */
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    /** The I/O backend in use: {@code "posix"} or {@code "java"}. */
+    public String ioBackend() {
+        return io.name();
+    }
+
+    /**
+     * Reads the record {@code lsn}.
+     *
+     * @throws IllegalArgumentException if lsn <= 0
+     * @throws LsnNotFoundException if there is no such record
+     */
+    public JournalRecord read(long lsn) throws IOException {
+        lock.lock();
+        try {
+            Located at = locate(lsn);
+            MemorySegment buf = readBuffer;
+            byte[] key = buf.asSlice(decoder.keyOffset(), decoder.keyLength()).toArray(ValueLayout.JAVA_BYTE);
+            byte[] value = buf.asSlice(decoder.valueOffset(), decoder.valueLength()).toArray(ValueLayout.JAVA_BYTE);
+            return new JournalRecord(at.lsn, decoder.timestamp(), key, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Copies the value of record {@code lsn} into {@code dst} and returns its length; no
+     * allocation.
+     *
+     * @throws IllegalArgumentException if dst is smaller than the value (both lengths named)
+     */
+    public long readInto(long lsn, MemorySegment dst) throws IOException {
+        lock.lock();
+        try {
+            locate(lsn);
+            long n = decoder.valueLength();
+            if (dst.byteSize() < n) {
+                throw new IllegalArgumentException("dst bytes=" + dst.byteSize() + " < value bytes=" + n + " lsn=" + lsn);
+            }
+            MemorySegment.copy(readBuffer, decoder.valueOffset(), dst, 0, n);
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #readInto(long, MemorySegment)} into a byte array. */
+    public int readInto(long lsn, byte[] dst) throws IOException {
+        return (int) readInto(lsn, MemorySegment.ofArray(dst));
+    }
+
+    private record Located(Segment segment, long offset, long lsn) {}
+
+    /** Finds {@code lsn} and leaves its frame decoded in {@link #decoder} over {@link #readBuffer}. */
+    private Located locate(long lsn) throws IOException {
+        checkOpen();
+        if (lsn <= 0) {
+            throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
+        }
+        Segment segment = segmentFor(lsn);
+        if (segment == null) {
+            throw notFound(lsn);
+        }
+        if (stagedBytes > 0 && segment == segments.getLast()) {
+            flushStaging(); // read-your-writes: staged frames go to the page cache first
+        }
+        long offset = segment.index().floorOffset(lsn);
+        if (offset < 0) {
+            offset = JournalFormat.HEADER_BLOCK_BYTES;
+        }
+        long end = segment.endOffset();
+        // A read as small as the frame is likely to be when the index points at it; larger
+        // sequential reads when frames must be stepped over.
+        long chunk = segment.index().exactOffset(lsn) >= 0 ? SMALL_READ_BYTES : SCAN_READ_BYTES;
+        while (offset < end) {
+            long want = Math.min(Math.min(chunk, readBuffer.byteSize()), end - offset);
+            long n = segment.file().read(offset, readBuffer.asSlice(0, want));
+            long pos = 0;
+            while (pos < n) {
+                int status = decoder.decode(readBuffer, pos, n, segment.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    if (pos == 0) {
+                        chunk = Math.max(chunk, decoder.frameBytes() + JournalFormat.COMMON_HEADER_BYTES);
+                    }
+                    break;
+                }
+                if (status == FrameDecoder.SKIP) {
+                    pos += decoder.frameBytes();
+                    continue;
+                }
+                if (status != FrameDecoder.RECORD) {
+                    throw new CorruptionException(segment.path(), offset + pos, -1,
+                            "unreadable frame while looking for lsn=" + lsn + ": " + decoder.reason());
+                }
+                if (decoder.lsn() == lsn) {
+                    if (pos > 0) { // keep the frame at the buffer's start for the caller
+                        MemorySegment.copy(readBuffer, pos, readBuffer, 0, decoder.frameBytes());
+                        decoder.decode(readBuffer, 0, decoder.frameBytes(), segment.salt());
+                    }
+                    return new Located(segment, offset + pos, lsn);
+                }
+                if (Long.compareUnsigned(decoder.lsn(), lsn) > 0) {
+                    throw notFound(lsn);
+                }
+                pos += decoder.frameBytes();
+            }
+            if (pos == 0 && (want >= readBuffer.byteSize() || offset + want >= end)) {
+                throw new CorruptionException(segment.path(), offset, -1,
+                        "frame of " + decoder.frameBytes() + " bytes does not fit before the segment's end or the read buffer");
+            }
+            offset += pos;
+        }
+        throw notFound(lsn);
+    }
+
+    private Segment segmentFor(long lsn) {
+        Segment found = null;
+        for (Segment s : segments) {
+            if (Long.compareUnsigned(s.baseLsn(), lsn) <= 0) {
+                found = s;
+            } else {
+                break;
+            }
+        }
+        if (found == null || found.isEmpty() || Long.compareUnsigned(lsn, found.lastLsn()) > 0) {
+            return null;
+        }
+        return found;
+    }
+
+    private LsnNotFoundException notFound(long lsn) {
+        long first = -1;
+        long last = -1;
+        for (Segment s : segments) {
+            if (!s.isEmpty()) {
+                first = first < 0 ? s.firstLsn() : first;
+                last = s.lastLsn();
+            }
+        }
+        return new LsnNotFoundException(lsn, first, last);
+    }
+
+    // ---------------------------------------------------------------- replay
+
+    /**
+     * Calls {@code callback} for every record with LSN >= {@code fromLsn}, in LSN order, up to
+     * the last record appended when the replay started. Reads in 1 MiB sequential chunks.
+     * Appends may run meanwhile; they are not seen. Returns the number of records replayed.
+     */
+    public long replay(long fromLsn, ReplayCallback callback) throws Exception {
+        List<Segment> snapshot;
+        long[] ends;
+        lock.lock();
+        try {
+            checkOpen();
+            flushStaging();
+            snapshot = new ArrayList<>(segments);
+            ends = new long[snapshot.size()];
+            for (int i = 0; i < ends.length; i++) {
+                ends[i] = snapshot.get(i).endOffset();
+            }
+        } finally {
+            lock.unlock();
+        }
+        long count = 0;
+        RecordView view = new RecordView();
+        FrameDecoder d = new FrameDecoder();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(readBuffer.byteSize(), 4096);
+            for (int i = 0; i < snapshot.size(); i++) {
+                Segment s = snapshot.get(i);
+                if (s.isEmpty() || Long.compareUnsigned(s.lastLsn(), fromLsn) < 0) {
+                    continue;
+                }
+                long offset;
+                lock.lock();
+                try {
+                    offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
+                } finally {
+                    lock.unlock();
+                }
+                long end = ends[i];
+                while (offset < end) {
+                    long want = Math.min(buf.byteSize(), end - offset);
+                    long n = s.file().read(offset, buf.asSlice(0, want));
+                    long pos = 0;
+                    while (pos < n) {
+                        int status = d.decode(buf, pos, n, s.salt());
+                        if (status == FrameDecoder.NEED_MORE) {
+                            break;
+                        }
+                        if (status == FrameDecoder.SKIP) {
+                            pos += d.frameBytes();
+                            continue;
+                        }
+                        if (status != FrameDecoder.RECORD) {
+                            throw new CorruptionException(s.path(), offset + pos, -1, "replay: " + d.reason());
+                        }
+                        if (Long.compareUnsigned(d.lsn(), fromLsn) >= 0) {
+                            view.lsn = d.lsn();
+                            view.timestamp = d.timestamp();
+                            view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
+                            view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
+                            callback.accept(view);
+                            count++;
+                        }
+                        pos += d.frameBytes();
+                    }
+                    if (pos == 0) {
+                        throw new CorruptionException(s.path(), offset, -1, "replay: frame larger than the read buffer");
+                    }
+                    offset += pos;
+                }
+            }
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- truncation
+
+    /**
+     * Keeps the records with LSN <= {@code lsn} and removes the rest, durably: later segments
+     * are deleted (newest first, then the directory is synced) and the segment holding
+     * {@code lsn} is cut after it and synced. LSNs of removed records may be appended again.
+     */
+    public void truncateBack(long lsn) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            if (lsn < 0) {
+                throw new IllegalArgumentException("truncateBack lsn=" + lsn + " must be >= 0");
+            }
+            if (lsn >= lastLsn) {
+                return;
+            }
+            flushStaging();
+            boolean deleted = false;
+            while (segments.size() > 1 && Long.compareUnsigned(segments.getLast().baseLsn(), lsn) > 0) {
+                Segment s = segments.removeLast();
+                s.close();
+                Files.delete(s.path());
+                deleted = true;
+            }
+            if (deleted) {
+                io.syncDirectory(dir);
+            }
+            if (segments.isEmpty()) {
+                return;
+            }
+            Segment s = segments.getLast();
+            if (s.file() != null) {
+                s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+            }
+            long newEnd = JournalFormat.HEADER_BLOCK_BYTES;
+            long kept = 0;
+            if (!s.isEmpty() && Long.compareUnsigned(s.firstLsn(), lsn) <= 0) {
+                long keepLsn = Long.compareUnsigned(lsn, s.lastLsn()) >= 0 ? s.lastLsn() : lsn;
+                long[] endAndCount = endAfter(s, keepLsn);
+                newEnd = endAndCount[0];
+                kept = endAndCount[1];
+                keepLsn = endAndCount[2];
+                s.truncatedAfter(keepLsn, newEnd, kept);
+            } else {
+                s.truncatedAfter(s.baseLsn() - 1, newEnd, 0);
+            }
+            long size = s.file().size();
+            if (size > newEnd) {
+                s.file().truncate(newEnd);
+            }
+            s.file().datasync();
+            lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long lsnBeforeSegments() {
+        long last = -1;
+        for (Segment s : segments) {
+            if (!s.isEmpty()) {
+                last = s.lastLsn();
+            }
+        }
+        return last;
+    }
+
+    /** {end offset after the last record <= lsn, records kept, that record's lsn} in segment s. */
+    private long[] endAfter(Segment s, long lsn) throws IOException {
+        long offset = JournalFormat.HEADER_BLOCK_BYTES;
+        long kept = 0;
+        long keptLsn = s.baseLsn() - 1;
+        long end = s.endOffset();
+        while (offset < end) {
+            long want = Math.min(readBuffer.byteSize(), end - offset);
+            long n = s.file().read(offset, readBuffer.asSlice(0, want));
+            long pos = 0;
+            while (pos < n) {
+                int status = decoder.decode(readBuffer, pos, n, s.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    break;
+                }
+                if (status == FrameDecoder.RECORD) {
+                    if (Long.compareUnsigned(decoder.lsn(), lsn) > 0) {
+                        return new long[] {offset + pos, kept, keptLsn};
+                    }
+                    kept++;
+                    keptLsn = decoder.lsn();
+                } else if (status != FrameDecoder.SKIP) {
+                    throw new CorruptionException(s.path(), offset + pos, keptLsn, "truncateBack: " + decoder.reason());
+                }
+                pos += decoder.frameBytes();
+            }
+            offset += pos;
+            if (pos == 0) {
+                break;
+            }
+        }
+        return new long[] {offset, kept, keptLsn};
+    }
+
+    /**
+     * Drops records with LSN < {@code lsn} (after a checkpoint) by deleting every segment
+     * whose records all lie below it, then syncing the directory. Whole segments only: records
+     * below {@code lsn} that share a segment with records at or above it stay readable until
+     * that segment goes. The active segment is never deleted. Returns the segments deleted.
+     */
+    public int truncateFront(long lsn) throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            int deleted = 0;
+            while (segments.size() > 1) {
+                Segment first = segments.getFirst();
+                if (!first.isEmpty() && Long.compareUnsigned(first.lastLsn(), lsn) >= 0) {
+                    break;
+                }
+                segments.removeFirst();
+                first.close();
+                Files.delete(first.path());
+                deleted++;
+            }
+            if (deleted > 0) {
+                io.syncDirectory(dir);
+            }
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes every record: all segments are deleted and a new empty one is started, so the
+     * next auto-assigned LSN continues after the last (LSNs are never reused).
+     */
+    public void reset() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            stagedBytes = 0;
+            for (int i = segments.size() - 1; i >= 0; i--) {
+                Segment s = segments.get(i);
+                s.close();
+                Files.delete(s.path());
+            }
+            segments.clear();
+            io.syncDirectory(dir);
+            createSegment(nextLsn(), null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Journal[dir=" + dir + " segments=" + segments.size() + " lastLsn=" + lastLsn + "]";
+    }
+}

@@ -1,0 +1,13 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A call on a journal after {@link Journal#close()}. */
+public final class JournalClosedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public JournalClosedException(Path dir) {
+        super("journal is closed: dir=" + dir);
+    }
+}

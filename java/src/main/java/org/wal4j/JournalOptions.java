@@ -1,0 +1,178 @@
+package org.wal4j;
+
+import org.wal4j.format.JournalFormat;
+
+/**
+ * How a {@link Journal} is opened. Immutable; build with {@link #builder()}. Every default
+ * is stated on its builder method.
+ */
+public final class JournalOptions {
+    private final long segmentBytes;
+    private final IndexMode indexMode;
+    private final SyncMode syncMode;
+    private final String ioBackend;
+    private final int maxKeyBytes;
+    private final int maxValueBytes;
+    private final int writeBufferBytes;
+    private final RecoveryMode recoveryMode;
+    private final boolean strictTail;
+
+    private JournalOptions(Builder b) {
+        this.segmentBytes = b.segmentBytes;
+        this.indexMode = b.indexMode;
+        this.syncMode = b.syncMode;
+        this.ioBackend = b.ioBackend;
+        this.maxKeyBytes = b.maxKeyBytes;
+        this.maxValueBytes = b.maxValueBytes;
+        this.writeBufferBytes = b.writeBufferBytes;
+        this.recoveryMode = b.recoveryMode;
+        this.strictTail = b.strictTail;
+        long maxFrame = maxFrameBytes();
+        if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
+            throw new IllegalArgumentException("segmentBytes=" + segmentBytes + " cannot hold the largest record: "
+                    + "header " + JournalFormat.HEADER_BLOCK_BYTES + " + frame " + maxFrame
+                    + " (maxKeyBytes=" + maxKeyBytes + " maxValueBytes=" + maxValueBytes + ")");
+        }
+    }
+
+    /** All defaults. */
+    public static JournalOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public long segmentBytes() {
+        return segmentBytes;
+    }
+
+    public IndexMode indexMode() {
+        return indexMode;
+    }
+
+    public SyncMode syncMode() {
+        return syncMode;
+    }
+
+    public String ioBackend() {
+        return ioBackend;
+    }
+
+    public int maxKeyBytes() {
+        return maxKeyBytes;
+    }
+
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    public int writeBufferBytes() {
+        return writeBufferBytes;
+    }
+
+    public RecoveryMode recoveryMode() {
+        return recoveryMode;
+    }
+
+    public boolean strictTail() {
+        return strictTail;
+    }
+
+    /** The largest frame a record within the limits takes. */
+    public long maxFrameBytes() {
+        return JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes);
+    }
+
+    /** Builds {@link JournalOptions}; each setter states its default. */
+    public static final class Builder {
+        private long segmentBytes = 64L << 20;
+        private IndexMode indexMode = IndexMode.full();
+        private SyncMode syncMode = SyncMode.NONE;
+        private String ioBackend = "auto";
+        private int maxKeyBytes = 1024;
+        private int maxValueBytes = 16 << 20;
+        private int writeBufferBytes = 1 << 20;
+        private RecoveryMode recoveryMode = RecoveryMode.FAIL;
+        private boolean strictTail;
+
+        private Builder() {}
+
+        /** Size of a segment file; a new one starts when the next record would not fit. Default 64 MiB. */
+        public Builder segmentBytes(long bytes) {
+            if (bytes < 2 * JournalFormat.HEADER_BLOCK_BYTES || bytes % JournalFormat.HEADER_BLOCK_BYTES != 0) {
+                throw new IllegalArgumentException("segmentBytes=" + bytes + " must be a multiple of 4096, >= 8192");
+            }
+            this.segmentBytes = bytes;
+            return this;
+        }
+
+        /** Per-segment LSN index. Default {@link IndexMode#full()}. */
+        public Builder indexMode(IndexMode mode) {
+            this.indexMode = java.util.Objects.requireNonNull(mode, "indexMode");
+            return this;
+        }
+
+        /** When appends become durable. Default {@link SyncMode#NONE}. */
+        public Builder syncMode(SyncMode mode) {
+            this.syncMode = java.util.Objects.requireNonNull(mode, "syncMode");
+            return this;
+        }
+
+        /** {@code "posix"}, {@code "java"} or {@code "auto"} (see {@code IoBackend.select}). Default {@code "auto"}. */
+        public Builder ioBackend(String name) {
+            if (!name.equals("posix") && !name.equals("java") && !name.equals("auto")) {
+                throw new IllegalArgumentException("ioBackend=" + name + " (expected posix, java or auto)");
+            }
+            this.ioBackend = name;
+            return this;
+        }
+
+        /** Largest key, 0 to 65535. Default 1024. */
+        public Builder maxKeyBytes(int bytes) {
+            if (bytes < 0 || bytes > JournalFormat.MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("maxKeyBytes=" + bytes + " must be in [0, 65535]");
+            }
+            this.maxKeyBytes = bytes;
+            return this;
+        }
+
+        /** Largest value. Default 16 MiB. */
+        public Builder maxValueBytes(int bytes) {
+            if (bytes < 0 || bytes > (1 << 30)) {
+                throw new IllegalArgumentException("maxValueBytes=" + bytes + " must be in [0, 1 GiB]");
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /** The in-memory staging buffer appends are encoded into before a write. Default 1 MiB. */
+        public Builder writeBufferBytes(int bytes) {
+            if (bytes < 4096) {
+                throw new IllegalArgumentException("writeBufferBytes=" + bytes + " must be >= 4096");
+            }
+            this.writeBufferBytes = bytes;
+            return this;
+        }
+
+        /** What open does on damage inside a sealed segment. Default {@link RecoveryMode#FAIL}. */
+        public Builder recoveryMode(RecoveryMode mode) {
+            this.recoveryMode = java.util.Objects.requireNonNull(mode, "recoveryMode");
+            return this;
+        }
+
+        /**
+         * Whether valid-looking frames after a torn tail fail the open (they mean an unsynced
+         * write reached the disk out of order). Default false: they are reported and cut.
+         */
+        public Builder strictTail(boolean strict) {
+            this.strictTail = strict;
+            return this;
+        }
+
+        public JournalOptions build() {
+            return new JournalOptions(this);
+        }
+    }
+}

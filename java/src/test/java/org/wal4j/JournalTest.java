@@ -1,0 +1,441 @@
+package org.wal4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.wal4j.format.JournalFormat;
+import org.wal4j.log.SegmentFiles;
+
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] value(long lsn, int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (lsn * 31 + i);
+        }
+        return b;
+    }
+
+    private static JournalOptions.Builder small() {
+        return JournalOptions.builder().segmentBytes(32 << 10).maxValueBytes(8 << 10).maxKeyBytes(64);
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        return SegmentFiles.list(dir).segments();
+    }
+
+    static Stream<Arguments> indexModes() {
+        return Stream.of(Arguments.of(IndexMode.full()), Arguments.of(IndexMode.sparse(7)), Arguments.of(IndexMode.none()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("indexModes")
+    void recordsReadBackAcrossSegmentsInEveryIndexMode(IndexMode mode) throws Exception {
+        try (Journal j = Journal.open(dir, small().indexMode(mode).build())) {
+            for (long lsn = 1; lsn <= 300; lsn++) {
+                assertEquals(lsn, j.append(value(lsn, (int) (lsn * 37 % 700))));
+            }
+            assertTrue(segmentFiles().size() > 2, "small segments roll over: " + segmentFiles());
+            for (long lsn = 1; lsn <= 300; lsn += 13) {
+                assertArrayEquals(value(lsn, (int) (lsn * 37 % 700)), j.read(lsn).value(), "lsn " + lsn);
+            }
+            assertEquals(1, j.firstLsn());
+            assertEquals(300, j.lastLsn());
+        }
+        try (Journal j = Journal.open(dir, small().indexMode(mode).build())) {
+            assertEquals(300, j.lastLsn());
+            for (long lsn = 1; lsn <= 300; lsn += 11) {
+                assertArrayEquals(value(lsn, (int) (lsn * 37 % 700)), j.read(lsn).value(), "after reopen, lsn " + lsn);
+            }
+            assertEquals(301, j.append(value(301, 5)));
+        }
+    }
+
+    @Test
+    void recordJustAppendedIsReadableBeforeAnySync() throws IOException {
+        try (Journal j = Journal.open(dir, JournalOptions.defaults())) {
+            long lsn = j.append("hello".getBytes());
+            assertArrayEquals("hello".getBytes(), j.read(lsn).value());
+        }
+    }
+
+    @Test
+    void callerLsnsMayHaveGapsButMustIncrease() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.append(10, 1000, "k10".getBytes(), "v10".getBytes());
+            j.append(15, 1500, new byte[0], "v15".getBytes());
+            JournalRecord r = j.read(10);
+            assertEquals(1000, r.timestamp());
+            assertArrayEquals("k10".getBytes(), r.key());
+            assertEquals(0, j.read(15).key().length);
+            LsnNotFoundException gap = assertThrows(LsnNotFoundException.class, () -> j.read(12));
+            assertTrue(gap.getMessage().contains("lsn=12"), gap.getMessage());
+            IllegalArgumentException notIncreasing = assertThrows(IllegalArgumentException.class,
+                    () -> j.append(15, 0, new byte[0], new byte[0]));
+            assertTrue(notIncreasing.getMessage().contains("lsn=15") && notIncreasing.getMessage().contains("last lsn=15"));
+            assertThrows(IllegalArgumentException.class, () -> j.append(0, 0, new byte[0], new byte[0]));
+            assertEquals(16, j.append("auto".getBytes()));
+        }
+    }
+
+    @Test
+    void readsOutsideTheJournalSayWhatItHolds() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertThrows(LsnNotFoundException.class, () -> j.read(1));
+            j.appendBatch("a".getBytes(), "b".getBytes());
+            assertThrows(IllegalArgumentException.class, () -> j.read(0));
+            LsnNotFoundException above = assertThrows(LsnNotFoundException.class, () -> j.read(3));
+            assertTrue(above.getMessage().contains("firstLsn=1 lastLsn=2"), above.getMessage());
+        }
+    }
+
+    @Test
+    void oversizedKeyAndValueAreRefusedWithTheirSizes() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+                    () -> j.append(1, 0, new byte[65], new byte[1]));
+            assertTrue(k.getMessage().contains("keyBytes=65 maxKeyBytes=64"), k.getMessage());
+            IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> j.append(new byte[(8 << 10) + 1]));
+            assertTrue(v.getMessage().contains("valueBytes=8193"), v.getMessage());
+            assertEquals(-1, j.lastLsn(), "nothing was appended");
+        }
+    }
+
+    @Test
+    void readIntoCopiesTheValueAndRefusesASmallBuffer() throws IOException {
+        try (Journal j = Journal.open(dir, small().build()); Arena arena = Arena.ofConfined()) {
+            long lsn = j.append(value(1, 4096));
+            MemorySegment dst = arena.allocate(4096);
+            assertEquals(4096, j.readInto(lsn, dst));
+            assertArrayEquals(value(1, 4096), dst.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            byte[] small = new byte[100];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> j.readInto(lsn, small));
+            assertTrue(e.getMessage().contains("dst bytes=100 < value bytes=4096"), e.getMessage());
+        }
+    }
+
+    @Test
+    void replayDeliversEveryRecordFromTheGivenLsnInOrder() throws Exception {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 300));
+            }
+            List<Long> seen = new ArrayList<>();
+            long n = j.replay(50, r -> {
+                seen.add(r.lsn());
+                assertArrayEquals(value(r.lsn(), 300), r.valueBytes());
+            });
+            assertEquals(151, n);
+            assertEquals(50L, seen.getFirst());
+            assertEquals(200L, seen.getLast());
+        }
+    }
+
+    @Test
+    void replaySeesASnapshotWhileAppendsGoOn() throws Exception {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 100; lsn++) {
+                j.append(value(lsn, 100));
+            }
+            long n = j.replay(1, r -> {
+                if (r.lsn() % 10 == 0) {
+                    j.append(value(999, 10)); // concurrent growth is not part of this replay
+                }
+            });
+            assertEquals(100, n);
+            assertEquals(110, j.lastLsn());
+        }
+    }
+
+    @Test
+    void replayCallbackExceptionStopsTheReplay() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.appendBatch("a".getBytes(), "b".getBytes(), "c".getBytes());
+            IllegalStateException stop = new IllegalStateException("stop at 2");
+            Exception e = assertThrows(IllegalStateException.class, () -> j.replay(1, r -> {
+                if (r.lsn() == 2) {
+                    throw stop;
+                }
+            }));
+            assertEquals(stop, e);
+        }
+    }
+
+    @Test
+    void tornTailIsCutAndLogStaysAppendable() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 5; lsn++) {
+                j.append(value(lsn, 100));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        long goodSize = Files.size(active);
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            RecoveryReport report = j.recoveryReport();
+            assertEquals(19, report.droppedTailBytes(), report.toString());
+            assertEquals(goodSize, Files.size(active), "the cut is made before open returns");
+            assertEquals(5, j.lastLsn());
+            assertEquals(6, j.append(value(6, 100)));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes());
+            assertArrayEquals(value(6, 100), j.read(6).value());
+        }
+    }
+
+    @Test
+    void halfWrittenLastRecordIsDroppedAndReported() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 3; lsn++) {
+                j.append(value(lsn, 1000));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        long size = Files.size(active);
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE)) {
+            ch.truncate(size - 500);
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(2, j.lastLsn());
+            assertTrue(j.recoveryReport().droppedTailBytes() > 0);
+            assertTrue(j.recoveryReport().tailReason().startsWith("TRUNCATED"), j.recoveryReport().tailReason());
+        }
+    }
+
+    private static void flipByte(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x40));
+            ch.write(b.rewind(), offset);
+        }
+    }
+
+    private void fillSealedSegments() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 500));
+            }
+        }
+        assertTrue(segmentFiles().size() >= 3);
+    }
+
+    @Test
+    void damageInsideASealedSegmentFailsOpenNamingFileAndOffset() throws IOException {
+        fillSealedSegments();
+        Path sealed = segmentFiles().getFirst();
+        flipByte(sealed, JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        String before = sha256(sealed);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, small().build()));
+        assertEquals(sealed, e.file());
+        assertTrue(e.getMessage().contains("sealed segment damaged"), e.getMessage());
+        assertTrue(e.offset() >= JournalFormat.HEADER_BLOCK_BYTES && e.offset() <= JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        assertEquals(before, sha256(sealed), "a failed open modifies nothing");
+    }
+
+    @Test
+    void stopModeEndsTheJournalBeforeTheDamage() throws IOException {
+        fillSealedSegments();
+        int files = segmentFiles().size();
+        Path sealed = segmentFiles().getFirst();
+        flipByte(sealed, JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        try (Journal j = Journal.open(dir, small().recoveryMode(RecoveryMode.STOP).build())) {
+            RecoveryReport r = j.recoveryReport();
+            assertEquals(files - 1, r.droppedSegments(), r.toString());
+            long last = j.lastLsn();
+            assertTrue(last >= 1 && last < 10, "ends before the damaged record: " + last);
+            assertArrayEquals(value(last, 500), j.read(last).value());
+            assertEquals(last + 1, j.append(value(last + 1, 10)));
+        }
+    }
+
+    @Test
+    void missingMiddleSegmentIsReportedNotSkipped() throws IOException {
+        fillSealedSegments();
+        Files.delete(segmentFiles().get(1));
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, small().build()));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void segmentWithBadHeaderFailsOpenAndIsLeftAlone() throws IOException {
+        fillSealedSegments();
+        Path seg = segmentFiles().get(1);
+        flipByte(seg, JournalFormat.BASE_LSN_OFFSET);
+        String before = sha256(seg);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, small().build()));
+        assertTrue(e.getMessage().contains("CRC mismatch"), e.getMessage());
+        assertEquals(before, sha256(seg));
+    }
+
+    @Test
+    void directoryOfOtherFilesIsNotAJournalAndIsNotTouched() throws IOException {
+        Files.writeString(dir.resolve("notes.txt"), "hello");
+        NotAJournalException e = assertThrows(NotAJournalException.class, () -> Journal.open(dir, small().build()));
+        assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("notes.txt")), files.toList());
+        }
+    }
+
+    @Test
+    void secondOpenOfTheSameDirectoryIsRefused() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.append("x".getBytes());
+            // FileChannel locks are per JVM: a second open here is an OverlappingFileLockException
+            assertThrows(RuntimeException.class, () -> Journal.open(dir, small().build()));
+        }
+    }
+
+    @Test
+    void unfinishedSegmentCreationIsRemoved() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.append("x".getBytes());
+        }
+        Path tmp = dir.resolve(SegmentFiles.name(99) + SegmentFiles.TMP_SUFFIX);
+        Files.write(tmp, new byte[100]);
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(1, j.recoveryReport().removedUnfinished());
+            assertFalse(Files.exists(tmp));
+            assertEquals(1, j.lastLsn());
+        }
+    }
+
+    @Test
+    void truncateBackKeepsAPrefixDurably() throws IOException {
+        fillSealedSegments();
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.truncateBack(42);
+            assertEquals(42, j.lastLsn());
+            assertThrows(LsnNotFoundException.class, () -> j.read(43));
+            assertEquals(43, j.append(value(4300, 20)));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(43, j.lastLsn());
+            assertArrayEquals(value(42, 500), j.read(42).value());
+            assertArrayEquals(value(4300, 20), j.read(43).value());
+        }
+    }
+
+    @Test
+    void truncateFrontDeletesWholeSegmentsBelowTheLsn() throws IOException {
+        fillSealedSegments();
+        int before = segmentFiles().size();
+        long first;
+        try (Journal j = Journal.open(dir, small().build())) {
+            int deleted = j.truncateFront(150);
+            assertTrue(deleted >= 1 && deleted < before, "deleted " + deleted + " of " + before);
+            assertEquals(before - deleted, segmentFiles().size());
+            first = j.firstLsn();
+            assertTrue(first > 1 && first <= 150, "first " + first);
+            assertArrayEquals(value(150, 500), j.read(150).value());
+            assertThrows(LsnNotFoundException.class, () -> j.read(1));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(first, j.firstLsn(), "the deletion is durable");
+            assertEquals(200, j.lastLsn());
+        }
+    }
+
+    @Test
+    void resetEmptiesTheJournalAndLsnsContinue() throws IOException {
+        fillSealedSegments();
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.reset();
+            assertEquals(-1, j.lastLsn());
+            assertEquals(1, segmentFiles().size());
+            assertEquals(201, j.append("after".getBytes()));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(201, j.firstLsn());
+            assertArrayEquals("after".getBytes(), j.read(201).value());
+        }
+    }
+
+    @Test
+    void closedJournalRefusesEveryCallAndCloseIsIdempotent() throws IOException {
+        Journal j = Journal.open(dir, small().build());
+        j.append("x".getBytes());
+        j.close();
+        j.close();
+        assertThrows(JournalClosedException.class, () -> j.append("y".getBytes()));
+        assertThrows(JournalClosedException.class, () -> j.read(1));
+        assertThrows(JournalClosedException.class, j::sync);
+        assertThrows(JournalClosedException.class, () -> j.truncateBack(0));
+    }
+
+    @Test
+    void alwaysModeAppendsAreOnDiskWhenAppendReturns() throws IOException {
+        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+            j.append("durable".getBytes());
+            // nothing staged: the record is in the file already
+            Path active = segmentFiles().getLast();
+            assertTrue(Files.size(active) > JournalFormat.HEADER_BLOCK_BYTES);
+        }
+    }
+
+    @Test
+    void concurrentAppendersGetDistinctLsnsAndAllRecordsAreReadable() throws Exception {
+        ConcurrentLinkedQueue<long[]> got = new ConcurrentLinkedQueue<>();
+        try (Journal j = Journal.open(dir, small().build())) {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 200; i++) {
+                            byte[] v = (id + ":" + i).getBytes(StandardCharsets.UTF_8);
+                            got.add(new long[] {j.append(v), id, i});
+                        }
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(800, got.size());
+            assertEquals(800, got.stream().mapToLong(a -> a[0]).distinct().count());
+            for (long[] a : got) {
+                assertEquals(a[1] + ":" + a[2], new String(j.read(a[0]).value(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static String sha256(Path p) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
