@@ -87,6 +87,8 @@ public final class Log implements Closeable {
     private long cursorOffset;
     private boolean closed;
     private IOException failure;
+    /** index.count(), published for lastIndex() without the lock (written under it). */
+    private volatile long lastIndex;
 
     private Log(Path path, IoFile file, Options options, Arena arena) throws IOException {
         this.path = path;
@@ -169,6 +171,7 @@ public final class Log implements Closeable {
             if (!noSync) {
                 commit();
             }
+            lastIndex = appended;
             return appended;
         } finally {
             lock.unlock();
@@ -248,14 +251,12 @@ public final class Log implements Closeable {
         }
     }
 
-    /** The index of the last record, 0 if the log is empty. Also answers after close. */
+    /**
+     * The index of the last record, 0 if the log is empty. Does not wait for the lock (an
+     * append in progress is counted once it returns); also answers after close.
+     */
     public long lastIndex() {
-        lock.lock();
-        try {
-            return index.count();
-        } finally {
-            lock.unlock();
-        }
+        return lastIndex;
     }
 
     /**
@@ -299,6 +300,7 @@ public final class Log implements Closeable {
                 cutPending = false;
             }
             this.index.truncateAfter(index);
+            lastIndex = index;
         } finally {
             lock.unlock();
         }
@@ -409,6 +411,7 @@ public final class Log implements Closeable {
             index.add(index.count() + 1, offset);
             offset += WallyFormat.recordLength(length);
         }
+        lastIndex = index.count();
         windowLength = 0; // it may hold bytes past the valid end, which appends will overwrite
         flushedEnd = offset;
         if (offset == size) {
@@ -462,7 +465,8 @@ public final class Log implements Closeable {
             if (!noSync) {
                 commit();
             }
-            return new Range(first, index.count());
+            lastIndex = index.count();
+            return new Range(first, lastIndex);
         } finally {
             lock.unlock();
         }

@@ -3,6 +3,7 @@ package org.wal4j.compat.wally;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.wal4j.io.Errno;
 import org.wal4j.io.IoBackend;
@@ -26,6 +27,9 @@ final class CountingIo implements IoBackend {
     /** When set, the next datasync (or write) fails with EIO, once. */
     volatile boolean failNextDatasync;
     volatile boolean failNextWrite;
+    /** When set, a datasync counts this down, then waits for {@link #datasyncRelease}. */
+    volatile CountDownLatch datasyncEntered;
+    volatile CountDownLatch datasyncRelease;
 
     void reset() {
         writes.set(0);
@@ -108,6 +112,16 @@ final class CountingIo implements IoBackend {
         @Override
         public void datasync() throws IOException {
             datasyncs.incrementAndGet();
+            CountDownLatch entered = datasyncEntered;
+            if (entered != null) {
+                entered.countDown();
+                try {
+                    datasyncRelease.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IoCallException("fdatasync", path(), Errno.EINTR, "(test interrupted)", e);
+                }
+            }
             if (failNextDatasync) {
                 failNextDatasync = false;
                 throw new IoCallException("fdatasync", path(), Errno.EIO, "(injected)", null);

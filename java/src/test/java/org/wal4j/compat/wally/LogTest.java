@@ -541,6 +541,24 @@ class LogTest {
     }
 
     @Test
+    void lastIndexDoesNotWaitForAnAppendInItsFdatasync() throws Exception {
+        CountingIo io = new CountingIo();
+        try (Log log = Log.open(file(), Options.defaults(), io);
+             ExecutorService pool = Executors.newSingleThreadExecutor()) {
+            log.append(text("one"));
+            io.datasyncEntered = new CountDownLatch(1);
+            io.datasyncRelease = new CountDownLatch(1);
+            Future<Long> second = pool.submit(() -> log.append(text("two")));
+            io.datasyncEntered.await();
+            assertEquals(1, log.lastIndex(), "the append in its fdatasync is not counted yet, and nobody waits");
+            io.datasyncEntered = null;
+            io.datasyncRelease.countDown();
+            assertEquals(2, second.get());
+            assertEquals(2, log.lastIndex());
+        }
+    }
+
+    @Test
     void optionsDefaultsAndValidation() {
         Options d = Options.defaults();
         assertFalse(d.noSync());
