@@ -1,0 +1,49 @@
+package org.wal4j.compat.wally;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Bytes of a WALLY file that are not a valid record where one must be: thrown by
+ * {@link Log#open} when the file's first record is invalid (the file is then left exactly
+ * as it was), and by reads when a record of the log no longer checks out.
+ *
+ * <p>Message form: {@code not a wally log: payload CRC32 mismatch path=/d/x.wally offset=0
+ * index=1 stored=0x0 computed=0x3610a686}.
+ */
+public final class InvalidLogException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path path;
+    private final long offset;
+    private final long index;
+    private final String reason;
+
+    InvalidLogException(String what, Path path, long offset, long index, String reason) {
+        super(what + ": " + reason + " path=" + path + " offset=" + offset + " index=" + index);
+        this.path = path;
+        this.offset = offset;
+        this.index = index;
+        this.reason = reason;
+    }
+
+    /** The file. */
+    public Path path() {
+        return path;
+    }
+
+    /** Where the invalid record starts in the file. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The 1-based index of the record (or the one it would have), 0 if unknown. */
+    public long index() {
+        return index;
+    }
+
+    /** Why it is invalid, with the values found, e.g. {@code "reserved field is not 0 reserved=0x7"}. */
+    public String reason() {
+        return reason;
+    }
+}
