@@ -805,17 +805,14 @@ public final class Journal implements AutoCloseable {
                 s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
             }
             long newEnd = JournalFormat.HEADER_BLOCK_BYTES;
-            long kept = 0;
             if (!s.isEmpty() && Long.compareUnsigned(s.firstLsn(), lsn) <= 0) {
-                long keepLsn = Long.compareUnsigned(lsn, s.lastLsn()) >= 0 ? s.lastLsn() : lsn;
-                long[] endAndCount = endAfter(s, keepLsn);
-                newEnd = endAndCount[0];
-                kept = endAndCount[1];
-                keepLsn = endAndCount[2];
-                s.truncatedAfter(keepLsn, newEnd, kept);
-            } else {
-                s.truncatedAfter(s.baseLsn() - 1, newEnd, 0);
+                newEnd = endAfter(s, lsn)[0];
             }
+            // rebuild the segment's index over what stays (a sparse index cannot always be cut in place)
+            s.index().clear();
+            SegmentScanner.Result kept = SegmentScanner.scan(s.file(), newEnd, s.salt(), s.baseLsn(),
+                    options.maxFrameBytes(), (chunk, at, fileOffset, d) -> s.index().add(d.lsn(), fileOffset));
+            s.scanned(newEnd, kept.firstLsn(), kept.lastLsn(), kept.records());
             long size = s.file().size();
             if (size > newEnd) {
                 s.file().truncate(newEnd);

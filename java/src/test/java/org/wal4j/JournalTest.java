@@ -345,6 +345,26 @@ class JournalTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("indexModes")
+    void truncateBackWithLsnGapsWorksInEveryIndexMode(IndexMode mode) throws IOException {
+        try (Journal j = Journal.open(dir, small().indexMode(mode).build())) {
+            long lsn = 10;
+            for (int i = 0; i < 40; i++) {
+                lsn += 1 + (i % 3);
+                j.append(lsn, i, new byte[0], value(lsn, 50));
+            }
+            j.truncateBack(47); // lands in a gap or on a record, depending on the sequence
+            long last = j.lastLsn();
+            assertTrue(last <= 47 && last > 40, "last " + last);
+            assertArrayEquals(value(last, 50), j.read(last).value());
+            assertThrows(LsnNotFoundException.class, () -> j.read(last + 1));
+            j.append(48, 0, new byte[0], value(48, 50));
+            assertArrayEquals(value(48, 50), j.read(48).value());
+            assertArrayEquals(value(11, 50), j.read(11).value());
+        }
+    }
+
     @Test
     void truncateFrontDeletesWholeSegmentsBelowTheLsn() throws IOException {
         fillSealedSegments();

@@ -104,19 +104,6 @@ public final class Segment {
         this.records = records;
     }
 
-    /** Cuts the segment's bookkeeping after {@code lsn}, which ends at {@code newEndOffset}. */
-    public void truncatedAfter(long lsn, long newEndOffset, long remainingRecords) {
-        index.truncateAfter(lsn);
-        endOffset = newEndOffset;
-        records = remainingRecords;
-        if (remainingRecords == 0) {
-            firstLsn = -1;
-            lastLsn = -1;
-        } else {
-            lastLsn = lsn;
-        }
-    }
-
     public void close() throws IOException {
         if (file != null) {
             file.close();
