@@ -66,7 +66,8 @@ public final class Journal implements AutoCloseable {
     private final FileLock fileLock;
     private final RecoveryReport recoveryReport;
     private final FrameDecoder decoder = new FrameDecoder();
-    private final MemorySegment readBuffer;
+    /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
+    private MemorySegment readBuffer;
 
     /** Bytes of the active segment encoded in {@link #staging}, not yet written. */
     private long stagedBytes;
@@ -74,16 +75,39 @@ public final class Journal implements AutoCloseable {
     private long lastLsn = -1;
     private long nextSegmentId = 1;
     private boolean closed;
+    /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
+    private IOException failure;
 
-    private Journal(Path dir, JournalOptions options, FileChannel lockChannel, FileLock fileLock) throws IOException {
+    private Journal(Path dir, JournalOptions options, IoBackend io, FileChannel lockChannel, FileLock fileLock)
+            throws IOException {
         this.dir = dir;
         this.options = options;
-        this.io = IoBackend.select(options.ioBackend());
+        this.io = io;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
         this.staging = arena.allocate(options.writeBufferBytes(), 4096);
-        this.readBuffer = arena.allocate(Math.max(READ_CHUNK_BYTES, options.maxFrameBytes()), 4096);
-        this.recoveryReport = recover();
+        this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
+        try {
+            this.recoveryReport = recover();
+        } catch (IOException | RuntimeException e) {
+            for (Segment s : segments) {
+                try {
+                    s.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A buffer of at least {@code bytes}: {@code current} if large enough, else a new one. */
+    private static MemorySegment atLeast(MemorySegment current, long bytes) {
+        if (current.byteSize() >= bytes) {
+            return current;
+        }
+        return Arena.ofAuto().allocate(JournalFormat.align(bytes), 4096);
     }
 
     /**
@@ -94,6 +118,11 @@ public final class Journal implements AutoCloseable {
      * @throws IOException if another process has the journal open, or I/O fails
      */
     public static Journal open(Path dir, JournalOptions options) throws IOException {
+        return open(dir, options, IoBackend.select(options.ioBackend()));
+    }
+
+    /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
+    static Journal open(Path dir, JournalOptions options, IoBackend io) throws IOException {
         Files.createDirectories(dir);
         SegmentFiles.Listing listing = SegmentFiles.list(dir);
         if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {
@@ -115,7 +144,7 @@ public final class Journal implements AutoCloseable {
             throw new IOException("journal is open in another process: dir=" + dir);
         }
         try {
-            return new Journal(dir, options, channel, lock);
+            return new Journal(dir, options, io, channel, lock);
         } catch (IOException | RuntimeException e) {
             lock.release();
             channel.close();
@@ -137,92 +166,103 @@ public final class Journal implements AutoCloseable {
         if (!listing.unfinished().isEmpty()) {
             io.syncDirectory(dir);
         }
+        List<Path> paths = new ArrayList<>(listing.segments());
+        int droppedSegments = 0;
+        String stopReason = null;
+
+        // 1. headers and the chain: each segment names its predecessor
         List<JournalFormat.SegmentHeader> headers = new ArrayList<>();
-        for (int i = 0; i < listing.segments().size(); i++) {
-            Path path = listing.segments().get(i);
-            JournalFormat.SegmentHeader h = readHeader(path);
-            if (h.baseLsn() != listing.baseLsns().get(i)) {
-                throw new CorruptionException(path, JournalFormat.BASE_LSN_OFFSET, -1,
-                        "header baseLsn=" + h.baseLsn() + " does not match the file name");
+        for (int i = 0; i < paths.size(); i++) {
+            Path path = paths.get(i);
+            CorruptionException problem = null;
+            JournalFormat.SegmentHeader h = null;
+            try {
+                h = readHeader(path);
+                if (h.baseLsn() != listing.baseLsns().get(i)) {
+                    problem = new CorruptionException(path, JournalFormat.BASE_LSN_OFFSET, -1,
+                            "header baseLsn=" + h.baseLsn() + " does not match the file name");
+                } else if (i > 0 && (h.prevSegmentId() != headers.get(i - 1).segmentId()
+                        || h.segmentId() <= headers.get(i - 1).segmentId())) {
+                    problem = new CorruptionException(path, JournalFormat.SEGMENT_ID_OFFSET, -1,
+                            "segment chain broken: segmentId=" + h.segmentId() + " prevSegmentId=" + h.prevSegmentId()
+                                    + " but the preceding file has segmentId=" + headers.get(i - 1).segmentId()
+                                    + " (a segment file is missing)");
+                }
+            } catch (CorruptionException e) {
+                problem = e;
             }
-            if (i > 0 && (h.prevSegmentId() != headers.get(i - 1).segmentId()
-                    || h.segmentId() != headers.get(i - 1).segmentId() + 1)) {
-                throw new CorruptionException(path, JournalFormat.SEGMENT_ID_OFFSET, -1,
-                        "segment chain broken: segmentId=" + h.segmentId() + " prevSegmentId=" + h.prevSegmentId()
-                                + " but the preceding file has segmentId=" + headers.get(i - 1).segmentId()
-                                + " (a segment file is missing)");
+            if (problem != null) {
+                if (options.recoveryMode() == RecoveryMode.FAIL) {
+                    throw problem;
+                }
+                // STOP: the journal ends before this segment; it and every later one go, newest first
+                stopReason = problem.getMessage();
+                droppedSegments += deleteNewestFirst(paths.subList(i, paths.size()));
+                break;
             }
             headers.add(h);
         }
+
+        // 2. frames: sealed segments must end where their successor recorded; the last may be torn
         long droppedTail = 0;
-        String tailReason = null;
+        String tailReason = stopReason;
         long framesAfterCut = 0;
-        int droppedSegments = 0;
         int count = headers.size();
         for (int i = 0; i < count; i++) {
-            Path path = listing.segments().get(i);
-            boolean active = i == count - 1;
+            Path path = paths.get(i);
             JournalFormat.SegmentHeader h = headers.get(i);
-            IoFile file = io.open(path, active ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE} : new OpenFlag[] {OpenFlag.READ});
-            Segment segment = new Segment(path, file, h, options.indexMode().newIndex());
-            long fileBytes = file.size();
-            SegmentScanner.Result r = SegmentScanner.scan(file, fileBytes, h.salt(), h.baseLsn(), options.maxFrameBytes(),
+            boolean last = i == count - 1;
+            Segment segment = new Segment(path, io.open(path, last ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE}
+                    : new OpenFlag[] {OpenFlag.READ}), h, options.indexMode().newIndex());
+            segments.add(segment);
+            long fileBytes = segment.file().size();
+            SegmentScanner.Result r = SegmentScanner.scan(segment.file(), fileBytes, h.salt(), h.baseLsn(),
                     (chunk, at, fileOffset, d) -> segment.index().add(d.lsn(), fileOffset));
             segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
-            segments.add(segment);
-            if (!segments.isEmpty() && segments.size() > 1) {
-                Segment prev = segments.get(segments.size() - 2);
-                if (r.firstLsn() >= 0 && prev.lastLsn() >= 0 && Long.compareUnsigned(r.firstLsn(), prev.lastLsn()) <= 0) {
+            if (i > 0) {
+                Segment prev = segments.get(i - 1);
+                if (r.firstLsn() >= 0 && prev.lastLsn() >= 0 && r.firstLsn() <= prev.lastLsn()) {
                     throw new CorruptionException(path, JournalFormat.HEADER_BLOCK_BYTES, prev.lastLsn(),
                             "first lsn=" + r.firstLsn() + " is not above the previous segment's last lsn=" + prev.lastLsn());
                 }
             }
-            if (!active) {
+            if (!last) {
                 JournalFormat.SegmentHeader next = headers.get(i + 1);
-                boolean intact = r.end() == SegmentScanner.End.CLEAN
-                        ? r.endOffset() == next.prevEndOffset() && r.lastLsn() == next.prevLastLsn()
-                        : r.endOffset() >= next.prevEndOffset() && r.lastLsn() == next.prevLastLsn();
-                if (!intact) {
-                    String reason = "sealed segment damaged: frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
-                            + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
-                            + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : "");
-                    if (options.recoveryMode() == RecoveryMode.FAIL) {
-                        throw new CorruptionException(path, r.endOffset(), r.lastLsn(), reason);
-                    }
-                    // STOP: the journal ends at the damage; later segments go, newest first.
-                    LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}; dropping later segments", reason, path);
-                    for (int j = count - 1; j > i; j--) {
-                        Files.delete(listing.segments().get(j));
-                        droppedSegments++;
-                    }
-                    io.syncDirectory(dir);
-                    file.close();
-                    segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
-                    droppedTail += cutTail(segment, fileBytes, r.endOffset());
-                    tailReason = reason;
-                    break;
+                boolean intact = r.endOffset() == next.prevEndOffset() && Math.max(r.lastLsn(), 0) == next.prevLastLsn();
+                if (intact) {
+                    continue;
                 }
-                continue;
+                String reason = "sealed segment damaged: frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
+                        + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
+                        + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : "");
+                if (options.recoveryMode() == RecoveryMode.FAIL) {
+                    throw new CorruptionException(path, r.endOffset(), r.lastLsn(), reason);
+                }
+                // STOP: cut this segment first (a crash before the deletions below finds the same
+                // damage again), then delete every later segment, newest first.
+                LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}", reason, path);
+                segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
+                droppedTail += cutTail(segment, fileBytes, r.endOffset());
+                droppedSegments += deleteNewestFirst(paths.subList(i + 1, count));
+                tailReason = reason;
+                break;
             }
-            // the active segment: everything after the first invalid frame is a torn tail
-            if (r.end() != SegmentScanner.End.CLEAN || fileBytes > r.endOffset()) {
-                if (r.end() != SegmentScanner.End.CLEAN) {
-                    framesAfterCut = countValidFramesAfter(segment, r.endOffset(), fileBytes, r.lastLsn());
-                    tailReason = r.end() + ": " + r.reason();
-                    if (framesAfterCut > 0 && options.strictTail()) {
-                        throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
-                                + framesAfterCut + " valid-looking record(s) (strictTail): " + r.reason());
-                    }
+            // the last segment: everything after the first invalid frame is a torn tail
+            if (fileBytes > r.endOffset()) {
+                framesAfterCut = countValidFramesAfter(segment, r.endOffset(), fileBytes, Math.max(r.lastLsn(), h.baseLsn() - 1));
+                tailReason = r.end() == SegmentScanner.End.CLEAN
+                        ? "zeroed bytes at offset " + r.endOffset() + (framesAfterCut > 0 ? " followed by records" : "")
+                        : r.end() + ": " + r.reason();
+                if (framesAfterCut > 0 && options.strictTail()) {
+                    throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
+                            + framesAfterCut + " valid-looking record(s) (strictTail): " + tailReason);
                 }
                 droppedTail += cutTail(segment, fileBytes, r.endOffset());
             }
         }
         for (Segment s : segments) {
-            if (s.lastLsn() >= 0) {
-                lastLsn = Math.max(lastLsn, s.lastLsn());
-            }
-            lastLsn = Math.max(lastLsn, s.baseLsn() - 1);
-            nextSegmentId = s.id() + 1;
+            lastLsn = Math.max(lastLsn, Math.max(s.lastLsn(), s.baseLsn() - 1));
+            nextSegmentId = Math.max(nextSegmentId, s.id() + 1);
         }
         long records = 0;
         for (Segment s : segments) {
@@ -234,6 +274,17 @@ public final class Journal implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "wal4j recovery: {0} dir={1}", report, dir);
         }
         return report;
+    }
+
+    /** Deletes segment files newest first, then syncs the directory; returns how many. */
+    private int deleteNewestFirst(List<Path> doomed) throws IOException {
+        for (int j = doomed.size() - 1; j >= 0; j--) {
+            Files.delete(doomed.get(j));
+        }
+        if (!doomed.isEmpty()) {
+            io.syncDirectory(dir);
+        }
+        return doomed.size();
     }
 
     private JournalFormat.SegmentHeader readHeader(Path path) throws IOException {
@@ -269,7 +320,7 @@ public final class Journal implements AutoCloseable {
             long i = 0;
             while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
                 int s = d.decode(readBuffer, i, n, segment.salt());
-                if (s == FrameDecoder.RECORD && Long.compareUnsigned(d.lsn(), lastGoodLsn) > 0) {
+                if (s == FrameDecoder.RECORD && d.lsn() > lastGoodLsn) {
                     found++;
                     i += d.frameBytes();
                 } else {
@@ -296,9 +347,14 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
+            checkSizes(0, value.byteSize());
             long lsn = nextLsn();
-            appendLocked(lsn, 0, EMPTY, value);
-            syncIfAlways();
+            try {
+                appendLocked(lsn, 0, EMPTY, value);
+                syncIfAlways();
+            } catch (IOException e) {
+                throw fail(e);
+            }
             return lsn;
         } finally {
             lock.unlock();
@@ -326,8 +382,13 @@ public final class Journal implements AutoCloseable {
             if (lsn <= lastLsn) {
                 throw new IllegalArgumentException("lsn=" + lsn + " must be greater than the last lsn=" + lastLsn);
             }
-            appendLocked(lsn, timestamp, key, value);
-            syncIfAlways();
+            checkSizes(key.byteSize(), value.byteSize());
+            try {
+                appendLocked(lsn, timestamp, key, value);
+                syncIfAlways();
+            } catch (IOException e) {
+                throw fail(e);
+            }
         } finally {
             lock.unlock();
         }
@@ -345,10 +406,14 @@ public final class Journal implements AutoCloseable {
                 checkSizes(0, v.length);
             }
             long first = nextLsn();
-            for (byte[] v : values) {
-                appendLocked(nextLsn(), 0, EMPTY, MemorySegment.ofArray(v));
+            try {
+                for (byte[] v : values) {
+                    appendLocked(nextLsn(), 0, EMPTY, MemorySegment.ofArray(v));
+                }
+                syncIfAlways();
+            } catch (IOException e) {
+                throw fail(e);
             }
-            syncIfAlways();
             return new LsnRange(first, lastLsn);
         } finally {
             lock.unlock();
@@ -460,7 +525,11 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            syncLocked();
+            try {
+                syncLocked();
+            } catch (IOException e) {
+                throw fail(e);
+            }
         } finally {
             lock.unlock();
         }
@@ -484,10 +553,12 @@ public final class Journal implements AutoCloseable {
             }
             closed = true;
             IOException first = null;
-            try {
-                syncLocked();
-            } catch (IOException e) {
-                first = e;
+            if (failure == null) { // after a failure nothing written since the last good sync can be trusted
+                try {
+                    syncLocked();
+                } catch (IOException e) {
+                    first = fail(e);
+                }
             }
             for (Segment s : segments) {
                 try {
@@ -507,10 +578,22 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    private void checkOpen() throws JournalClosedException {
+    private void checkOpen() throws IOException {
         if (closed) {
             throw new JournalClosedException(dir);
         }
+        if (failure != null) {
+            throw new JournalFailedException(dir, failure);
+        }
+    }
+
+    /** Records the first failure of a write, sync, truncation or deletion; returns it to throw. */
+    private IOException fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+            LOG.log(System.Logger.Level.ERROR, "wal4j journal failed; every later call will be refused: dir=" + dir, e);
+        }
+        return e;
     }
 
     // ---------------------------------------------------------------- read
@@ -615,7 +698,11 @@ public final class Journal implements AutoCloseable {
             throw notFound(lsn);
         }
         if (stagedBytes > 0 && segment == segments.getLast()) {
-            flushStaging(); // read-your-writes: staged frames go to the page cache first
+            try {
+                flushStaging(); // read-your-writes: staged frames go to the page cache first
+            } catch (IOException e) {
+                throw fail(e);
+            }
         }
         long offset = segment.index().floorOffset(lsn);
         if (offset < 0) {
@@ -652,14 +739,19 @@ public final class Journal implements AutoCloseable {
                     }
                     return new Located(segment, offset + pos, lsn);
                 }
-                if (Long.compareUnsigned(decoder.lsn(), lsn) > 0) {
+                if (decoder.lsn() > lsn) {
                     throw notFound(lsn);
                 }
                 pos += decoder.frameBytes();
             }
-            if (pos == 0 && (want >= readBuffer.byteSize() || offset + want >= end)) {
-                throw new CorruptionException(segment.path(), offset, -1,
-                        "frame of " + decoder.frameBytes() + " bytes does not fit before the segment's end or the read buffer");
+            if (pos == 0) {
+                if (offset + want >= end || n < want) {
+                    throw new CorruptionException(segment.path(), offset, -1,
+                            "a frame of " + decoder.frameBytes() + " bytes runs past the segment's end");
+                }
+                if (decoder.frameBytes() > readBuffer.byteSize()) {
+                    readBuffer = atLeast(readBuffer, decoder.frameBytes()); // written under larger limits
+                }
             }
             offset += pos;
         }
@@ -669,13 +761,13 @@ public final class Journal implements AutoCloseable {
     private Segment segmentFor(long lsn) {
         Segment found = null;
         for (Segment s : segments) {
-            if (Long.compareUnsigned(s.baseLsn(), lsn) <= 0) {
+            if (s.baseLsn() <= lsn) {
                 found = s;
             } else {
                 break;
             }
         }
-        if (found == null || found.isEmpty() || Long.compareUnsigned(lsn, found.lastLsn()) > 0) {
+        if (found == null || found.isEmpty() || lsn > found.lastLsn()) {
             return null;
         }
         return found;
@@ -698,7 +790,9 @@ public final class Journal implements AutoCloseable {
     /**
      * Calls {@code callback} for every record with LSN >= {@code fromLsn}, in LSN order, up to
      * the last record appended when the replay started. Reads in 1 MiB sequential chunks.
-     * Appends may run meanwhile; they are not seen. Returns the number of records replayed.
+     * Appends may run meanwhile; they are not seen. A truncation that removes records this
+     * replay still has to deliver ends it with an {@link IOException} saying so. Returns the
+     * number of records replayed.
      */
     public long replay(long fromLsn, ReplayCallback callback) throws Exception {
         List<Segment> snapshot;
@@ -706,7 +800,11 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            flushStaging();
+            try {
+                flushStaging();
+            } catch (IOException e) {
+                throw fail(e);
+            }
             snapshot = new ArrayList<>(segments);
             ends = new long[snapshot.size()];
             for (int i = 0; i < ends.length; i++) {
@@ -718,55 +816,77 @@ public final class Journal implements AutoCloseable {
         long count = 0;
         RecordView view = new RecordView();
         FrameDecoder d = new FrameDecoder();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(readBuffer.byteSize(), 4096);
-            for (int i = 0; i < snapshot.size(); i++) {
-                Segment s = snapshot.get(i);
-                if (s.isEmpty() || Long.compareUnsigned(s.lastLsn(), fromLsn) < 0) {
+        MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
+        for (int i = 0; i < snapshot.size(); i++) {
+            Segment s = snapshot.get(i);
+            long offset;
+            lock.lock();
+            try {
+                checkStillThere(s);
+                if (s.isEmpty() || s.lastLsn() < fromLsn) {
                     continue;
                 }
-                long offset;
-                lock.lock();
+                offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
+            } finally {
+                lock.unlock();
+            }
+            while (true) {
+                long n;
+                long want;
+                lock.lock(); // each read under the lock: the file cannot be closed or cut under it
                 try {
-                    offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
+                    checkStillThere(s);
+                    long end = Math.min(ends[i], s.endOffset()); // a truncateBack may have cut it since
+                    if (offset >= end) {
+                        break;
+                    }
+                    want = Math.min(buf.byteSize(), end - offset);
+                    n = s.file().read(offset, buf.asSlice(0, want));
                 } finally {
                     lock.unlock();
                 }
-                long end = ends[i];
-                while (offset < end) {
-                    long want = Math.min(buf.byteSize(), end - offset);
-                    long n = s.file().read(offset, buf.asSlice(0, want));
-                    long pos = 0;
-                    while (pos < n) {
-                        int status = d.decode(buf, pos, n, s.salt());
-                        if (status == FrameDecoder.NEED_MORE) {
-                            break;
-                        }
-                        if (status == FrameDecoder.SKIP) {
-                            pos += d.frameBytes();
-                            continue;
-                        }
-                        if (status != FrameDecoder.RECORD) {
-                            throw new CorruptionException(s.path(), offset + pos, -1, "replay: " + d.reason());
-                        }
-                        if (Long.compareUnsigned(d.lsn(), fromLsn) >= 0) {
-                            view.lsn = d.lsn();
-                            view.timestamp = d.timestamp();
-                            view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
-                            view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
-                            callback.accept(view);
-                            count++;
-                        }
+                long pos = 0;
+                while (pos < n) {
+                    int status = d.decode(buf, pos, n, s.salt());
+                    if (status == FrameDecoder.NEED_MORE) {
+                        break;
+                    }
+                    if (status == FrameDecoder.SKIP) {
                         pos += d.frameBytes();
+                        continue;
                     }
-                    if (pos == 0) {
-                        throw new CorruptionException(s.path(), offset, -1, "replay: frame larger than the read buffer");
+                    if (status != FrameDecoder.RECORD) {
+                        throw new CorruptionException(s.path(), offset + pos, -1, "replay: " + d.reason());
                     }
-                    offset += pos;
+                    if (d.lsn() >= fromLsn) {
+                        view.lsn = d.lsn();
+                        view.timestamp = d.timestamp();
+                        view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
+                        view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
+                        callback.accept(view);
+                        count++;
+                    }
+                    pos += d.frameBytes();
                 }
+                if (pos == 0) {
+                    if (n < want || d.frameBytes() <= buf.byteSize()) {
+                        throw new CorruptionException(s.path(), offset, -1, "replay: a frame of " + d.frameBytes()
+                                + " bytes runs past the segment's end");
+                    }
+                    buf = atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
+                }
+                offset += pos;
             }
         }
         return count;
+    }
+
+    private void checkStillThere(Segment s) throws IOException {
+        checkOpen();
+        if (!segments.contains(s)) {
+            throw new IOException("records this replay had to deliver were truncated away during it: segment="
+                    + s.path().getFileName() + " dir=" + dir);
+        }
     }
 
     // ---------------------------------------------------------------- truncation
@@ -786,42 +906,48 @@ public final class Journal implements AutoCloseable {
             if (lsn >= lastLsn) {
                 return;
             }
-            flushStaging();
-            boolean deleted = false;
-            while (segments.size() > 1 && Long.compareUnsigned(segments.getLast().baseLsn(), lsn) > 0) {
-                Segment s = segments.removeLast();
-                s.close();
-                Files.delete(s.path());
-                deleted = true;
+            try {
+                truncateBackLocked(lsn);
+            } catch (IOException e) {
+                throw fail(e);
             }
-            if (deleted) {
-                io.syncDirectory(dir);
-            }
-            if (segments.isEmpty()) {
-                return;
-            }
-            Segment s = segments.getLast();
-            if (s.file() != null) {
-                s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
-            }
-            long newEnd = JournalFormat.HEADER_BLOCK_BYTES;
-            if (!s.isEmpty() && Long.compareUnsigned(s.firstLsn(), lsn) <= 0) {
-                newEnd = endAfter(s, lsn)[0];
-            }
-            // rebuild the segment's index over what stays (a sparse index cannot always be cut in place)
-            s.index().clear();
-            SegmentScanner.Result kept = SegmentScanner.scan(s.file(), newEnd, s.salt(), s.baseLsn(),
-                    options.maxFrameBytes(), (chunk, at, fileOffset, d) -> s.index().add(d.lsn(), fileOffset));
-            s.scanned(newEnd, kept.firstLsn(), kept.lastLsn(), kept.records());
-            long size = s.file().size();
-            if (size > newEnd) {
-                s.file().truncate(newEnd);
-            }
-            s.file().datasync();
-            lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
         } finally {
             lock.unlock();
         }
+    }
+
+    private void truncateBackLocked(long lsn) throws IOException {
+        flushStaging();
+        boolean deleted = false;
+        while (segments.size() > 1 && segments.getLast().baseLsn() > lsn) {
+            Segment s = segments.getLast();
+            s.close();
+            Files.delete(s.path());
+            segments.removeLast();
+            deleted = true;
+        }
+        if (deleted) {
+            io.syncDirectory(dir);
+        }
+        if (segments.isEmpty()) {
+            return;
+        }
+        Segment s = segments.getLast();
+        s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        long newEnd = JournalFormat.HEADER_BLOCK_BYTES;
+        if (!s.isEmpty() && s.firstLsn() <= lsn) {
+            newEnd = endAfter(s, lsn);
+        }
+        // rebuild the segment's index over what stays (a sparse index cannot always be cut in place)
+        s.index().clear();
+        SegmentScanner.Result kept = SegmentScanner.scan(s.file(), newEnd, s.salt(), s.baseLsn(),
+                (chunk, at, fileOffset, d) -> s.index().add(d.lsn(), fileOffset));
+        s.scanned(newEnd, kept.firstLsn(), kept.lastLsn(), kept.records());
+        if (s.file().size() > newEnd) {
+            s.file().truncate(newEnd);
+        }
+        s.file().datasync();
+        lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
     }
 
     private long lsnBeforeSegments() {
@@ -834,11 +960,9 @@ public final class Journal implements AutoCloseable {
         return last;
     }
 
-    /** {end offset after the last record <= lsn, records kept, that record's lsn} in segment s. */
-    private long[] endAfter(Segment s, long lsn) throws IOException {
+    /** The offset just after the last record <= lsn in segment s. */
+    private long endAfter(Segment s, long lsn) throws IOException {
         long offset = JournalFormat.HEADER_BLOCK_BYTES;
-        long kept = 0;
-        long keptLsn = s.baseLsn() - 1;
         long end = s.endOffset();
         while (offset < end) {
             long want = Math.min(readBuffer.byteSize(), end - offset);
@@ -849,23 +973,23 @@ public final class Journal implements AutoCloseable {
                 if (status == FrameDecoder.NEED_MORE) {
                     break;
                 }
-                if (status == FrameDecoder.RECORD) {
-                    if (Long.compareUnsigned(decoder.lsn(), lsn) > 0) {
-                        return new long[] {offset + pos, kept, keptLsn};
-                    }
-                    kept++;
-                    keptLsn = decoder.lsn();
-                } else if (status != FrameDecoder.SKIP) {
-                    throw new CorruptionException(s.path(), offset + pos, keptLsn, "truncateBack: " + decoder.reason());
+                if (status == FrameDecoder.RECORD && decoder.lsn() > lsn) {
+                    return offset + pos;
+                }
+                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
+                    throw new CorruptionException(s.path(), offset + pos, -1, "truncateBack: " + decoder.reason());
                 }
                 pos += decoder.frameBytes();
             }
-            offset += pos;
             if (pos == 0) {
-                break;
+                if (decoder.frameBytes() <= readBuffer.byteSize() || n < want) {
+                    throw new CorruptionException(s.path(), offset, -1, "truncateBack: a frame runs past the segment's end");
+                }
+                readBuffer = atLeast(readBuffer, decoder.frameBytes());
             }
+            offset += pos;
         }
-        return new long[] {offset, kept, keptLsn};
+        return end;
     }
 
     /**
@@ -879,18 +1003,22 @@ public final class Journal implements AutoCloseable {
         try {
             checkOpen();
             int deleted = 0;
-            while (segments.size() > 1) {
-                Segment first = segments.getFirst();
-                if (!first.isEmpty() && Long.compareUnsigned(first.lastLsn(), lsn) >= 0) {
-                    break;
+            try {
+                while (segments.size() > 1) {
+                    Segment first = segments.getFirst();
+                    if (!first.isEmpty() && first.lastLsn() >= lsn) {
+                        break;
+                    }
+                    first.close();
+                    Files.delete(first.path());
+                    segments.removeFirst();
+                    deleted++;
                 }
-                segments.removeFirst();
-                first.close();
-                Files.delete(first.path());
-                deleted++;
-            }
-            if (deleted > 0) {
-                io.syncDirectory(dir);
+                if (deleted > 0) {
+                    io.syncDirectory(dir);
+                }
+            } catch (IOException e) {
+                throw fail(e);
             }
             return deleted;
         } finally {
@@ -899,24 +1027,45 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Removes every record: all segments are deleted and a new empty one is started, so the
-     * next auto-assigned LSN continues after the last (LSNs are never reused).
+     * Removes every record: a new empty segment is started first (so that a crash at any
+     * point leaves a valid journal that still knows the last LSN), then every older segment
+     * is deleted, oldest first. The next auto-assigned LSN follows the last one: LSNs are
+     * never reused.
      */
     public void reset() throws IOException {
         lock.lock();
         try {
             checkOpen();
-            stagedBytes = 0;
-            for (int i = segments.size() - 1; i >= 0; i--) {
-                Segment s = segments.get(i);
-                s.close();
-                Files.delete(s.path());
+            try {
+                resetLocked();
+            } catch (IOException e) {
+                throw fail(e);
             }
-            segments.clear();
-            io.syncDirectory(dir);
-            createSegment(nextLsn(), null);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void resetLocked() throws IOException {
+        Segment active = segments.isEmpty() ? null : segments.getLast();
+        boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == nextLsn();
+        if (!alreadyFresh) {
+            if (active != null) {
+                flushStaging();
+                active.file().datasync(); // its successor's header records where it ends
+            }
+            createSegment(nextLsn(), active);
+        }
+        int deleted = 0;
+        while (segments.size() > 1) {
+            Segment old = segments.getFirst();
+            old.close();
+            Files.delete(old.path());
+            segments.removeFirst();
+            deleted++;
+        }
+        if (deleted > 0) {
+            io.syncDirectory(dir);
         }
     }
 

@@ -451,6 +451,175 @@ class JournalTest {
         }
     }
 
+    @Test
+    void truncateBackThenRolloverStillReopens() throws IOException {
+        fillSealedSegments();
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.truncateBack(42);
+            for (long lsn = 43; lsn <= 250; lsn++) {
+                j.append(value(lsn, 500));
+            }
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(250, j.lastLsn());
+            assertArrayEquals(value(42, 500), j.read(42).value());
+            assertArrayEquals(value(250, 500), j.read(250).value());
+        }
+    }
+
+    @Test
+    void reopeningWithSmallerLimitsKeepsLargerRecords() throws Exception {
+        JournalOptions big = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(4 << 20).build();
+        try (Journal j = Journal.open(dir, big)) {
+            j.append(value(1, 100));
+            j.append(value(2, 2 << 20));
+            j.append(value(3, 100));
+        }
+        JournalOptions smaller = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(8192).build();
+        try (Journal j = Journal.open(dir, smaller)) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
+            assertEquals(3, j.lastLsn());
+            assertArrayEquals(value(2, 2 << 20), j.read(2).value());
+            assertEquals(3, j.replay(1, r -> { }));
+        }
+    }
+
+    @Test
+    void zeroedHoleFollowedByRecordsIsReportedAndFailsStrictOpen() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 5; lsn++) {
+                j.append(value(lsn, 100));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        long frame = JournalFormat.recordFrameBytes(0, 100);
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate((int) frame), JournalFormat.HEADER_BLOCK_BYTES + frame); // zero record 2
+        }
+        CorruptionException strict = assertThrows(CorruptionException.class,
+                () -> Journal.open(dir, small().strictTail(true).build()));
+        assertTrue(strict.getMessage().contains("3 valid-looking"), strict.getMessage());
+        try (Journal j = Journal.open(dir, small().build())) {
+            RecoveryReport r = j.recoveryReport();
+            assertEquals(3, r.framesAfterCut(), r.toString());
+            assertTrue(r.tailReason().contains("zeroed"), r.tailReason());
+            assertEquals(1, j.lastLsn());
+        }
+    }
+
+    @Test
+    void tornFirstRecordStillCountsTheRecordsAfterIt() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 5; lsn++) {
+                j.append(value(lsn, 100));
+            }
+        }
+        flipByte(segmentFiles().getLast(), JournalFormat.HEADER_BLOCK_BYTES + 40);
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(4, j.recoveryReport().framesAfterCut(), j.recoveryReport().toString());
+            assertEquals(-1, j.lastLsn());
+        }
+    }
+
+    @Test
+    void replayEndsWithAClearErrorWhenItsRecordsAreTruncatedAway() throws IOException {
+        fillSealedSegments();
+        try (Journal j = Journal.open(dir, small().build())) {
+            IOException e = assertThrows(IOException.class, () -> j.replay(1, r -> {
+                if (r.lsn() == 1) {
+                    j.truncateFront(190);
+                }
+            }));
+            assertTrue(e.getMessage().contains("truncated away during it"), e.getMessage());
+            assertEquals(200, j.lastLsn(), "the journal itself is fine");
+        }
+    }
+
+    @Test
+    void stopModeEndsTheJournalBeforeAMissingSegment() throws IOException {
+        fillSealedSegments();
+        List<Path> files = segmentFiles();
+        Files.delete(files.get(1));
+        try (Journal j = Journal.open(dir, small().recoveryMode(RecoveryMode.STOP).build())) {
+            assertEquals(files.size() - 2, j.recoveryReport().droppedSegments());
+            long last = j.lastLsn();
+            assertArrayEquals(value(last, 500), j.read(last).value());
+            assertEquals(1, segmentFiles().size());
+        }
+    }
+
+    @Test
+    void failedOpenReleasesItsFiles() throws IOException {
+        fillSealedSegments();
+        flipByte(segmentFiles().getFirst(), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        long before = openFds();
+        for (int i = 0; i < 20; i++) {
+            assertThrows(CorruptionException.class, () -> Journal.open(dir, small().build()));
+        }
+        assertTrue(openFds() - before < 5, "descriptors before=" + before + " after=" + openFds());
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void failedSyncPoisonsTheJournalAndReopenRecovers() throws IOException {
+        FailingIo io = new FailingIo();
+        Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build(), io);
+        j.append("kept".getBytes());
+        io.failDatasync = true;
+        IOException first = assertThrows(IOException.class, () -> j.append("unknown".getBytes()));
+        io.failDatasync = false;
+        JournalFailedException later = assertThrows(JournalFailedException.class, () -> j.append("refused".getBytes()));
+        assertEquals(first, later.getCause());
+        assertThrows(JournalFailedException.class, j::sync);
+        assertThrows(JournalFailedException.class, () -> j.read(1));
+        j.close();
+        try (Journal reopened = Journal.open(dir, small().build())) {
+            assertArrayEquals("kept".getBytes(), reopened.read(1).value());
+        }
+    }
+
+    /** The selected backend, with fdatasync failing with EIO on demand. */
+    private static final class FailingIo implements org.wal4j.io.IoBackend {
+        private final org.wal4j.io.IoBackend delegate = org.wal4j.io.IoBackend.select();
+        volatile boolean failDatasync;
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public boolean supportsAllocate() {
+            return delegate.supportsAllocate();
+        }
+
+        @Override
+        public void syncDirectory(Path d) throws IOException {
+            delegate.syncDirectory(d);
+        }
+
+        @Override
+        public org.wal4j.io.IoFile open(Path path, org.wal4j.io.OpenFlag... flags) throws IOException {
+            org.wal4j.io.IoFile f = delegate.open(path, flags);
+            return (org.wal4j.io.IoFile) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {org.wal4j.io.IoFile.class}, (proxy, method, args) -> {
+                        if (failDatasync && method.getName().equals("datasync")) {
+                            throw new org.wal4j.io.IoCallException("fdatasync", path, org.wal4j.io.Errno.EIO, "(injected)", null);
+                        }
+                        try {
+                            return method.invoke(f, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+    }
+
     private static String sha256(Path p) throws IOException {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));

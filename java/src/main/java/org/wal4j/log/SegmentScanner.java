@@ -10,8 +10,10 @@ import org.wal4j.io.IoFile;
 /**
  * Reads a segment's frames from its header block onward in large sequential chunks (never
  * one read per record), calls back for each record, and says where and why the frames end.
- * Never allocates from a length field: a frame that claims more than {@code maxFrameBytes}
- * or more than the file holds ends the scan as invalid.
+ * Never allocates from an unchecked length field: a frame that claims more than the file
+ * holds ends the scan; one that fits in the file is read whole (into a larger buffer if it
+ * must be) and its CRC decides. The journal's current size limits play no part: a record
+ * written under larger limits is still a record.
  */
 public final class SegmentScanner {
 
@@ -59,14 +61,11 @@ public final class SegmentScanner {
      * Scans {@code file} from {@link JournalFormat#HEADER_BLOCK_BYTES} to {@code fileBytes}.
      *
      * @param baseLsn every record's LSN must be >= this
-     * @param maxFrameBytes the largest frame the journal may contain
      */
-    public static Result scan(IoFile file, long fileBytes, int salt, long baseLsn, long maxFrameBytes, RecordSink sink)
-            throws IOException {
+    public static Result scan(IoFile file, long fileBytes, int salt, long baseLsn, RecordSink sink) throws IOException {
         FrameDecoder decoder = new FrameDecoder();
-        long chunkCapacity = Math.max(CHUNK_BYTES, JournalFormat.align(maxFrameBytes) + CHUNK_BYTES);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment chunk = arena.allocate(Math.min(chunkCapacity, Math.max(fileBytes, 4096)), 4096);
+            MemorySegment chunk = arena.allocate(Math.min(CHUNK_BYTES, Math.max(fileBytes, 4096)), 4096);
             long chunkStart = JournalFormat.HEADER_BLOCK_BYTES;
             long chunkBytes = 0;
             long pos = chunkStart;
@@ -82,16 +81,15 @@ public final class SegmentScanner {
                 if (status == FrameDecoder.NEED_MORE) {
                     long need = chunkBytes - inChunk >= JournalFormat.COMMON_HEADER_BYTES
                             ? decoder.frameBytes() : JournalFormat.COMMON_HEADER_BYTES;
-                    if (need > maxFrameBytes) {
-                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID,
-                                "frame length=" + need + " exceeds the largest frame this journal allows (" + maxFrameBytes + ")");
-                    }
                     if (pos + need > fileBytes) {
                         if (isZero(file, pos, fileBytes - pos, chunk)) {
                             return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
                         }
                         return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
                                 "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos));
+                    }
+                    if (need > chunk.byteSize()) {
+                        chunk = arena.allocate(need, 4096); // bounded by the file's size, checked above
                     }
                     // refill: the chunk now starts at pos
                     chunkStart = pos;

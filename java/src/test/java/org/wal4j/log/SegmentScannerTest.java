@@ -19,7 +19,6 @@ import org.wal4j.io.OpenFlag;
 
 class SegmentScannerTest {
     private static final int SALT = 0x0badcafe;
-    private static final long MAX_FRAME = 1 << 20;
 
     @TempDir
     Path dir;
@@ -49,7 +48,7 @@ class SegmentScannerTest {
 
     private SegmentScanner.Result scan(Path p, long base, List<Long> lsns) throws IOException {
         try (IoFile f = IoBackend.select().open(p, OpenFlag.READ)) {
-            return SegmentScanner.scan(f, f.size(), SALT, base, MAX_FRAME,
+            return SegmentScanner.scan(f, f.size(), SALT, base,
                     (chunk, at, fileOffset, d) -> lsns.add(d.lsn()));
         }
     }
@@ -118,9 +117,21 @@ class SegmentScannerTest {
             MemorySegment img = image(arena, 1, 3, 100, ends);
             img.set(JournalFormat.U32, ends[1] + JournalFormat.LENGTH_OFFSET, 0x7fff_fff0);
             SegmentScanner.Result r = scan(write(img, img.byteSize()), 1, new ArrayList<>());
-            assertEquals(SegmentScanner.End.INVALID, r.end());
+            assertEquals(SegmentScanner.End.TRUNCATED, r.end());
             assertEquals(2, r.records());
-            assertTrue(r.reason().contains("exceeds"), r.reason());
+            assertTrue(r.reason().contains("file ends"), r.reason());
+        }
+    }
+
+    @Test
+    void frameLargerThanTheReadChunkIsReadWhole() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            long[] ends = new long[3];
+            MemorySegment img = image(arena, 1, 3, 3 << 20, ends); // 3 MiB values, 1 MiB chunks
+            List<Long> lsns = new ArrayList<>();
+            SegmentScanner.Result r = scan(write(img, img.byteSize()), 1, lsns);
+            assertEquals(SegmentScanner.End.CLEAN, r.end());
+            assertEquals(List.of(1L, 2L, 3L), lsns);
         }
     }
 

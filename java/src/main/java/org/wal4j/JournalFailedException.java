@@ -1,0 +1,19 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A call on a journal whose earlier write, sync, truncation or deletion failed. After such a
+ * failure the kernel may have dropped data it had accepted (a failed fsync can mark dirty
+ * pages clean), so the journal does not go on: every later call throws this, carrying the
+ * first failure as its cause. Re-open the journal to recover from what is on disk.
+ */
+public final class JournalFailedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public JournalFailedException(Path dir, IOException firstFailure) {
+        super("journal failed earlier and refuses further calls (re-open to recover): dir=" + dir
+                + " first failure: " + firstFailure.getMessage(), firstFailure);
+    }
+}
