@@ -396,19 +396,56 @@ public final class Journal implements AutoCloseable {
 
     /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
     public LsnRange appendBatch(byte[]... values) throws IOException {
-        if (values.length == 0) {
-            throw new IllegalArgumentException("appendBatch needs at least one value");
+        return appendMany(values.length, new Records() {
+            @Override
+            public long timestamp(int i) {
+                return 0;
+            }
+
+            @Override
+            public MemorySegment key(int i) {
+                return EMPTY;
+            }
+
+            @Override
+            public MemorySegment value(int i) {
+                return MemorySegment.ofArray(values[i]);
+            }
+        });
+    }
+
+    /**
+     * Appends the batch's records with consecutive LSNs, as one write (and one sync in
+     * ALWAYS mode). The batch is left as it was (reset it to reuse it).
+     */
+    public LsnRange appendBatch(Batch batch) throws IOException {
+        return appendMany(batch.size(), batch);
+    }
+
+    /** Indexed access to the records of a batch. */
+    interface Records {
+        long timestamp(int i);
+
+        MemorySegment key(int i);
+
+        MemorySegment value(int i);
+    }
+
+    /** Every record is checked against the limits before any is appended. */
+    private LsnRange appendMany(int count, Records records) throws IOException {
+        if (count == 0) {
+            throw new IllegalArgumentException("appendBatch needs at least one record");
         }
         lock.lock();
         try {
             checkOpen();
-            for (byte[] v : values) {
-                checkSizes(0, v.length);
+            for (int i = 0; i < count; i++) {
+                checkSizes(records.key(i).byteSize(), records.value(i).byteSize());
             }
             long first = nextLsn();
             try {
-                for (byte[] v : values) {
-                    appendLocked(nextLsn(), 0, EMPTY, MemorySegment.ofArray(v));
+                for (int i = 0; i < count; i++) {
+                    appendLocked(nextLsn(), records.timestamp(i), records.key(i), records.value(i));
                 }
                 syncIfAlways();
             } catch (IOException e) {
@@ -795,90 +832,170 @@ public final class Journal implements AutoCloseable {
      * number of records replayed.
      */
     public long replay(long fromLsn, ReplayCallback callback) throws Exception {
-        List<Segment> snapshot;
-        long[] ends;
-        lock.lock();
-        try {
-            checkOpen();
-            try {
-                flushStaging();
-            } catch (IOException e) {
-                throw fail(e);
-            }
-            snapshot = new ArrayList<>(segments);
-            ends = new long[snapshot.size()];
-            for (int i = 0; i < ends.length; i++) {
-                ends[i] = snapshot.get(i).endOffset();
-            }
-        } finally {
-            lock.unlock();
-        }
+        RecordCursor cursor = new RecordCursor(fromLsn);
         long count = 0;
-        RecordView view = new RecordView();
-        FrameDecoder d = new FrameDecoder();
-        MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
-        for (int i = 0; i < snapshot.size(); i++) {
-            Segment s = snapshot.get(i);
-            long offset;
+        while (cursor.next()) {
+            callback.accept(cursor.view);
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * An iterator over the records with LSN >= {@code fromLsn}, up to the last record appended
+     * when it was created; the same snapshot, chunked reads and truncation rule as
+     * {@link #replay}. Each record is copied onto the heap. I/O errors surface as
+     * {@link java.io.UncheckedIOException}.
+     */
+    public java.util.Iterator<JournalRecord> iterator(long fromLsn) throws IOException {
+        RecordCursor cursor = new RecordCursor(fromLsn);
+        return new java.util.Iterator<>() {
+            private Boolean ready;
+
+            @Override
+            public boolean hasNext() {
+                if (ready == null) {
+                    try {
+                        ready = cursor.next();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                return ready;
+            }
+
+            @Override
+            public JournalRecord next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException("no record after lsn=" + cursor.view.lsn);
+                }
+                ready = null;
+                RecordView v = cursor.view;
+                return new JournalRecord(v.lsn, v.timestamp, v.keyBytes(), v.valueBytes());
+            }
+        };
+    }
+
+    /**
+     * Walks a snapshot of the journal in large sequential reads, one record at a time. Each
+     * read happens under the journal's lock, so no file is closed or cut under it; decoding
+     * and the caller's work happen outside it.
+     */
+    private final class RecordCursor {
+        private final long fromLsn;
+        private final List<Segment> snapshot;
+        private final long[] ends;
+        private final RecordView view = new RecordView();
+        private final FrameDecoder d = new FrameDecoder();
+        private MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
+        private int segmentIndex = -1;
+        private Segment segment;
+        private long offset;      // file offset of buf[0]
+        private long bytes;       // bytes in buf
+        private long want;        // bytes asked for in the last read
+        private long pos;         // next frame in buf
+
+        RecordCursor(long fromLsn) throws IOException {
+            this.fromLsn = fromLsn;
             lock.lock();
             try {
-                checkStillThere(s);
-                if (s.isEmpty() || s.lastLsn() < fromLsn) {
-                    continue;
+                checkOpen();
+                try {
+                    flushStaging();
+                } catch (IOException e) {
+                    throw fail(e);
                 }
-                offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
+                snapshot = new ArrayList<>(segments);
+                ends = new long[snapshot.size()];
+                for (int i = 0; i < ends.length; i++) {
+                    ends[i] = snapshot.get(i).endOffset();
+                }
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** Moves to the next record with LSN >= fromLsn; false at the snapshot's end. */
+        boolean next() throws IOException {
             while (true) {
-                long n;
-                long want;
-                lock.lock(); // each read under the lock: the file cannot be closed or cut under it
+                if (segment == null && !nextSegment()) {
+                    return false;
+                }
+                if (pos >= bytes && !refill()) {
+                    segment = null;
+                    continue;
+                }
+                int status = d.decode(buf, pos, bytes, segment.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    if (pos == 0 && (bytes < want || d.frameBytes() <= buf.byteSize())) {
+                        throw new CorruptionException(segment.path(), offset, -1, "a frame of " + d.frameBytes()
+                                + " bytes runs past the segment's end");
+                    }
+                    if (pos == 0) {
+                        buf = atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
+                    }
+                    offset += pos;
+                    pos = 0;
+                    bytes = 0;
+                    continue;
+                }
+                if (status == FrameDecoder.SKIP) {
+                    pos += d.frameBytes();
+                    continue;
+                }
+                if (status != FrameDecoder.RECORD) {
+                    throw new CorruptionException(segment.path(), offset + pos, -1, "reading: " + d.reason());
+                }
+                pos += d.frameBytes();
+                if (d.lsn() >= fromLsn) {
+                    view.lsn = d.lsn();
+                    view.timestamp = d.timestamp();
+                    view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
+                    view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
+                    return true;
+                }
+            }
+        }
+
+        private boolean nextSegment() throws IOException {
+            while (++segmentIndex < snapshot.size()) {
+                Segment s = snapshot.get(segmentIndex);
+                lock.lock();
                 try {
                     checkStillThere(s);
-                    long end = Math.min(ends[i], s.endOffset()); // a truncateBack may have cut it since
-                    if (offset >= end) {
-                        break;
+                    if (s.isEmpty() || s.lastLsn() < fromLsn) {
+                        continue;
                     }
-                    want = Math.min(buf.byteSize(), end - offset);
-                    n = s.file().read(offset, buf.asSlice(0, want));
+                    offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
                 } finally {
                     lock.unlock();
                 }
-                long pos = 0;
-                while (pos < n) {
-                    int status = d.decode(buf, pos, n, s.salt());
-                    if (status == FrameDecoder.NEED_MORE) {
-                        break;
-                    }
-                    if (status == FrameDecoder.SKIP) {
-                        pos += d.frameBytes();
-                        continue;
-                    }
-                    if (status != FrameDecoder.RECORD) {
-                        throw new CorruptionException(s.path(), offset + pos, -1, "replay: " + d.reason());
-                    }
-                    if (d.lsn() >= fromLsn) {
-                        view.lsn = d.lsn();
-                        view.timestamp = d.timestamp();
-                        view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
-                        view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
-                        callback.accept(view);
-                        count++;
-                    }
-                    pos += d.frameBytes();
-                }
-                if (pos == 0) {
-                    if (n < want || d.frameBytes() <= buf.byteSize()) {
-                        throw new CorruptionException(s.path(), offset, -1, "replay: a frame of " + d.frameBytes()
-                                + " bytes runs past the segment's end");
-                    }
-                    buf = atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
-                }
-                offset += pos;
+                segment = s;
+                pos = 0;
+                bytes = 0;
+                return true;
             }
+            return false;
         }
-        return count;
+
+        /** Reads the next chunk of the current segment; false at its (snapshot) end. */
+        private boolean refill() throws IOException {
+            offset += pos;
+            pos = 0;
+            lock.lock();
+            try {
+                checkStillThere(segment);
+                long end = Math.min(ends[segmentIndex], segment.endOffset()); // a truncateBack may have cut it
+                if (offset >= end) {
+                    return false;
+                }
+                want = Math.min(buf.byteSize(), end - offset);
+                bytes = segment.file().read(offset, buf.asSlice(0, want));
+            } finally {
+                lock.unlock();
+            }
+            return bytes > 0;
+        }
     }
 
     private void checkStillThere(Segment s) throws IOException {

@@ -620,6 +620,57 @@ class JournalTest {
         }
     }
 
+    @Test
+    void reusableBatchAppendsTogetherAndCanBeRefilled() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            Batch batch = new Batch();
+            for (int round = 0; round < 3; round++) {
+                batch.reset();
+                for (int i = 0; i < 100; i++) { // grows past its initial buffers in the first round
+                    batch.add(round * 1000L + i, MemorySegment.ofArray(("k" + i).getBytes()),
+                            MemorySegment.ofArray(value(round * 100L + i, 700)));
+                }
+                LsnRange r = j.appendBatch(batch);
+                assertEquals(round * 100L + 1, r.first());
+                assertEquals(round * 100L + 100, r.last());
+            }
+            JournalRecord rec = j.read(250);
+            assertEquals(2049, rec.timestamp());
+            assertArrayEquals("k49".getBytes(), rec.key());
+            assertArrayEquals(value(249, 700), rec.value());
+            assertThrows(IllegalArgumentException.class, () -> j.appendBatch(new Batch()));
+        }
+    }
+
+    @Test
+    void batchWithAnOversizedRecordAppendsNothing() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            Batch batch = new Batch().add("ok".getBytes()).add(new byte[(8 << 10) + 1]);
+            assertThrows(IllegalArgumentException.class, () -> j.appendBatch(batch));
+            assertEquals(-1, j.lastLsn());
+        }
+    }
+
+    @Test
+    void iteratorWalksTheSnapshotInOrder() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 150; lsn++) {
+                j.append(value(lsn, 400));
+            }
+            java.util.Iterator<JournalRecord> it = j.iterator(100);
+            j.append(value(151, 10)); // after the snapshot: not seen
+            long expected = 100;
+            while (it.hasNext()) {
+                JournalRecord r = it.next();
+                assertEquals(expected, r.lsn());
+                assertArrayEquals(value(expected, 400), r.value());
+                expected++;
+            }
+            assertEquals(151, expected);
+            assertThrows(java.util.NoSuchElementException.class, it::next);
+        }
+    }
+
     private static String sha256(Path p) throws IOException {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
