@@ -471,8 +471,8 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** Callers have checked the sizes (a batch checks all its records before appending any). */
     private void appendLocked(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
-        checkSizes(key.byteSize(), value.byteSize());
         long frameBytes = JournalFormat.recordFrameBytes(key.byteSize(), value.byteSize());
         Segment active = segments.isEmpty() ? null : segments.getLast();
         if (active == null) {
@@ -1051,15 +1051,22 @@ public final class Journal implements AutoCloseable {
         }
         Segment s = segments.getLast();
         s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
-        long newEnd = JournalFormat.HEADER_BLOCK_BYTES;
-        if (!s.isEmpty() && s.firstLsn() <= lsn) {
-            newEnd = endAfter(s, lsn);
-        }
-        // rebuild the segment's index over what stays (a sparse index cannot always be cut in place)
+        // one pass: rebuild the index over the records that stay (a sparse index cannot always
+        // be cut in place) and find where the first record to remove starts
         s.index().clear();
-        SegmentScanner.Result kept = SegmentScanner.scan(s.file(), newEnd, s.salt(), s.baseLsn(),
-                (chunk, at, fileOffset, d) -> s.index().add(d.lsn(), fileOffset));
-        s.scanned(newEnd, kept.firstLsn(), kept.lastLsn(), kept.records());
+        long[] kept = {0, -1, -1, -1}; // count, firstLsn, lastLsn, offset of the first removed record
+        SegmentScanner.Result r = SegmentScanner.scan(s.file(), s.endOffset(), s.salt(), s.baseLsn(),
+                (chunk, at, fileOffset, d) -> {
+                    if (d.lsn() <= lsn) {
+                        s.index().add(d.lsn(), fileOffset);
+                        kept[1] = kept[0]++ == 0 ? d.lsn() : kept[1];
+                        kept[2] = d.lsn();
+                    } else if (kept[3] < 0) {
+                        kept[3] = fileOffset;
+                    }
+                });
+        long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
+        s.scanned(newEnd, kept[1], kept[2], kept[0]);
         if (s.file().size() > newEnd) {
             s.file().truncate(newEnd);
         }
@@ -1075,38 +1082,6 @@ public final class Journal implements AutoCloseable {
             }
         }
         return last;
-    }
-
-    /** The offset just after the last record <= lsn in segment s. */
-    private long endAfter(Segment s, long lsn) throws IOException {
-        long offset = JournalFormat.HEADER_BLOCK_BYTES;
-        long end = s.endOffset();
-        while (offset < end) {
-            long want = Math.min(readBuffer.byteSize(), end - offset);
-            long n = s.file().read(offset, readBuffer.asSlice(0, want));
-            long pos = 0;
-            while (pos < n) {
-                int status = decoder.decode(readBuffer, pos, n, s.salt());
-                if (status == FrameDecoder.NEED_MORE) {
-                    break;
-                }
-                if (status == FrameDecoder.RECORD && decoder.lsn() > lsn) {
-                    return offset + pos;
-                }
-                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
-                    throw new CorruptionException(s.path(), offset + pos, -1, "truncateBack: " + decoder.reason());
-                }
-                pos += decoder.frameBytes();
-            }
-            if (pos == 0) {
-                if (decoder.frameBytes() <= readBuffer.byteSize() || n < want) {
-                    throw new CorruptionException(s.path(), offset, -1, "truncateBack: a frame runs past the segment's end");
-                }
-                readBuffer = atLeast(readBuffer, decoder.frameBytes());
-            }
-            offset += pos;
-        }
-        return end;
     }
 
     /**
