@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.wal4j.format.FormatException;
+import org.wal4j.format.FrameCrc;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
 import org.wal4j.io.IoBackend;
@@ -66,6 +67,7 @@ public final class Journal implements AutoCloseable {
     private final FileLock fileLock;
     private final RecoveryReport recoveryReport;
     private final FrameDecoder decoder = new FrameDecoder();
+    private final FrameCrc writeCrc = new FrameCrc();
     /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
     private MemorySegment readBuffer;
 
@@ -74,6 +76,13 @@ public final class Journal implements AutoCloseable {
     /** The highest LSN ever appended (kept across reset and truncation), -1 if none. */
     private long lastLsn = -1;
     private long nextSegmentId = 1;
+    /**
+     * Every segment with an id <= this is sealed and its frames are synced. In NONE mode a
+     * rollover does not wait for the sealed segment to reach the disk; {@link #sync()} syncs
+     * it later and records the fact durably (a DURABLE_MARK frame, or the next header), so
+     * that recovery knows which sealed segments may be torn and which are durable data.
+     */
+    private long durableSegmentId;
     private boolean closed;
     /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
     private IOException failure;
@@ -203,22 +212,36 @@ public final class Journal implements AutoCloseable {
             headers.add(h);
         }
 
-        // 2. frames: sealed segments must end where their successor recorded; the last may be torn
-        long droppedTail = 0;
-        String tailReason = stopReason;
-        long framesAfterCut = 0;
+        // 2. frames. Every segment is scanned; the headers' durableSegmentId and the
+        //    DURABLE_MARK frames say which sealed segments were synced (damage there is
+        //    corruption of durable data) and which were sealed in NONE mode and never synced
+        //    (they may be torn, like the active segment).
         int count = headers.size();
+        List<SegmentScanner.Result> scans = new ArrayList<>();
+        long[] fileBytes = new long[count];
+        long durable = 0;
         for (int i = 0; i < count; i++) {
             Path path = paths.get(i);
             JournalFormat.SegmentHeader h = headers.get(i);
-            boolean last = i == count - 1;
-            Segment segment = new Segment(path, io.open(path, last ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE}
+            Segment segment = new Segment(path, io.open(path, i == count - 1 ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE}
                     : new OpenFlag[] {OpenFlag.READ}), h, options.indexMode().newIndex());
             segments.add(segment);
-            long fileBytes = segment.file().size();
-            SegmentScanner.Result r = SegmentScanner.scan(segment.file(), fileBytes, h.salt(), h.baseLsn(),
+            fileBytes[i] = segment.file().size();
+            SegmentScanner.Result r = SegmentScanner.scan(segment.file(), fileBytes[i], h.salt(), h.baseLsn(),
                     (chunk, at, fileOffset, d) -> segment.index().add(d.lsn(), fileOffset));
             segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
+            scans.add(r);
+            durable = Math.max(durable, Math.max(h.durableSegmentId(), r.durableMark()));
+        }
+        long recordedDurable = durable;
+
+        long droppedTail = 0;
+        String tailReason = stopReason;
+        long framesAfterCut = 0;
+        for (int i = 0; i < count; i++) {
+            Segment segment = segments.get(i);
+            Path path = segment.path();
+            SegmentScanner.Result r = scans.get(i);
             if (i > 0) {
                 Segment prev = segments.get(i - 1);
                 if (r.firstLsn() >= 0 && prev.lastLsn() >= 0 && r.firstLsn() <= prev.lastLsn()) {
@@ -226,30 +249,43 @@ public final class Journal implements AutoCloseable {
                             "first lsn=" + r.firstLsn() + " is not above the previous segment's last lsn=" + prev.lastLsn());
                 }
             }
-            if (!last) {
+            if (i < count - 1) {
                 JournalFormat.SegmentHeader next = headers.get(i + 1);
                 boolean intact = r.endOffset() == next.prevEndOffset() && Math.max(r.lastLsn(), 0) == next.prevLastLsn();
                 if (intact) {
                     continue;
                 }
-                String reason = "sealed segment damaged: frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
+                String reason = "sealed segment " + (segment.id() <= durable ? "damaged" : "never synced and torn")
+                        + ": frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
                         + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
                         + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : "");
-                if (options.recoveryMode() == RecoveryMode.FAIL) {
-                    throw new CorruptionException(path, r.endOffset(), r.lastLsn(), reason);
+                if (segment.id() <= durable) {
+                    if (options.recoveryMode() == RecoveryMode.FAIL) {
+                        throw new CorruptionException(path, r.endOffset(), r.lastLsn(), reason);
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}", reason, path);
                 }
-                // STOP: cut this segment first (a crash before the deletions below finds the same
-                // damage again), then delete every later segment, newest first.
-                LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}", reason, path);
+                // Either STOP at durable damage, or a sealed segment that was never synced (NONE
+                // mode; no sync() returned since, so none of what follows was acknowledged): the
+                // journal ends here. Cut this segment first (a crash before the deletions below
+                // finds the same state again), then delete every later segment, newest first.
                 segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
-                droppedTail += cutTail(segment, fileBytes, r.endOffset());
-                droppedSegments += deleteNewestFirst(paths.subList(i + 1, count));
+                Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+                droppedTail += cutTail(segment, fileBytes[i], tail);
+                framesAfterCut += tail.validFrames;
+                List<Segment> later = new ArrayList<>(segments.subList(i + 1, count));
+                for (Segment s : later) {
+                    s.close();
+                }
+                segments.subList(i + 1, count).clear();
+                droppedSegments += deleteNewestFirst(later.stream().map(Segment::path).toList());
                 tailReason = reason;
                 break;
             }
             // the last segment: everything after the first invalid frame is a torn tail
-            if (fileBytes > r.endOffset()) {
-                framesAfterCut = countValidFramesAfter(segment, r.endOffset(), fileBytes, Math.max(r.lastLsn(), h.baseLsn() - 1));
+            Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+            if (tail.nonZeroEnd > r.endOffset() || tail.validFrames > 0) {
+                framesAfterCut = tail.validFrames;
                 tailReason = r.end() == SegmentScanner.End.CLEAN
                         ? "zeroed bytes at offset " + r.endOffset() + (framesAfterCut > 0 ? " followed by records" : "")
                         : r.end() + ": " + r.reason();
@@ -257,7 +293,17 @@ public final class Journal implements AutoCloseable {
                     throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
                             + framesAfterCut + " valid-looking record(s) (strictTail): " + tailReason);
                 }
-                droppedTail += cutTail(segment, fileBytes, r.endOffset());
+            }
+            droppedTail += cutTail(segment, fileBytes[i], tail);
+        }
+        if (!segments.isEmpty()) {
+            Segment active = segments.getLast();
+            durableSegmentId = Math.min(durable, active.id() - 1);
+            if (segments.size() > 1 && recordedDurable < segments.get(segments.size() - 2).id()
+                    && durableSegmentId >= segments.get(segments.size() - 2).id()) {
+                // the mark that said so was in a segment deleted above: say it again
+                writeDurableMark(durableSegmentId);
+                active.file().datasync();
             }
         }
         for (Segment s : segments) {
@@ -299,25 +345,22 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Truncates the active segment's file to {@code end} and syncs the cut; returns the bytes dropped. */
-    private long cutTail(Segment segment, long fileBytes, long end) throws IOException {
-        long dropped = fileBytes - end;
-        if (dropped > 0) {
-            segment.file().truncate(end);
-            segment.file().datasync();
-        }
-        return dropped;
-    }
+    /**
+     * What lies after the last valid frame: where the last non-zero byte ends, and how many
+     * records still decode there (an unsynced write that reached the disk out of order).
+     */
+    private record Tail(long end, long nonZeroEnd, long validFrames) {}
 
-    /** Records that still decode after a cut: an unsynced write that reached the disk out of order. */
-    private long countValidFramesAfter(Segment segment, long from, long fileBytes, long lastGoodLsn) throws IOException {
+    private Tail inspectTail(Segment segment, long from, long fileBytes) throws IOException {
         long found = 0;
+        long nonZeroEnd = from;
+        long lastGoodLsn = Math.max(segment.lastLsn(), segment.baseLsn() - 1);
         FrameDecoder d = new FrameDecoder();
-        long pos = from + JournalFormat.FRAME_ALIGNMENT;
+        long pos = from;
         while (pos < fileBytes) {
             long want = Math.min(readBuffer.byteSize(), fileBytes - pos);
             long n = segment.file().read(pos, readBuffer.asSlice(0, want));
-            long i = 0;
+            long i = pos == from ? JournalFormat.FRAME_ALIGNMENT : 0; // the frame at the cut is the invalid one
             while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
                 int s = d.decode(readBuffer, i, n, segment.salt());
                 if (s == FrameDecoder.RECORD && d.lsn() > lastGoodLsn) {
@@ -327,12 +370,55 @@ public final class Journal implements AutoCloseable {
                     i += JournalFormat.FRAME_ALIGNMENT;
                 }
             }
-            pos += Math.max(JournalFormat.FRAME_ALIGNMENT, i);
+            long lastNonZero = lastNonZeroByte(readBuffer, n);
+            if (lastNonZero >= 0) {
+                nonZeroEnd = pos + lastNonZero + 1;
+            }
+            pos += n;
             if (n < want) {
                 break;
             }
         }
-        return found;
+        return new Tail(from, nonZeroEnd, found);
+    }
+
+    private static long lastNonZeroByte(MemorySegment buf, long n) {
+        for (long i = n - 1; i >= 0 && i >= (n & -8); i--) {
+            if (buf.get(ValueLayout.JAVA_BYTE, i) != 0) {
+                return i;
+            }
+        }
+        for (long i = (n & -8) - 8; i >= 0; i -= 8) {
+            if (buf.get(ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
+                for (long j = i + 7; j >= i; j--) {
+                    if (buf.get(ValueLayout.JAVA_BYTE, j) != 0) {
+                        return j;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Removes what follows the last valid frame and syncs the cut; returns the non-zero bytes
+     * dropped. A preallocated segment keeps its reserved size (the dropped range is
+     * re-reserved and reads as zeros); otherwise the file ends at the last valid frame.
+     */
+    private long cutTail(Segment segment, long fileBytes, Tail tail) throws IOException {
+        if (fileBytes <= tail.end) {
+            return 0;
+        }
+        boolean keepSize = preallocates() && fileBytes <= options.segmentBytes();
+        if (keepSize && tail.nonZeroEnd <= tail.end) {
+            return 0; // only the reserved zeros
+        }
+        segment.file().truncate(tail.end);
+        if (keepSize) {
+            segment.file().allocate(tail.end, fileBytes - tail.end);
+        }
+        segment.file().datasync();
+        return tail.nonZeroEnd - tail.end;
     }
 
     // ---------------------------------------------------------------- append
@@ -486,11 +572,11 @@ public final class Journal implements AutoCloseable {
         if (frameBytes > staging.byteSize()) {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment frame = a.allocate(frameBytes, 4096);
-                JournalFormat.encodeRecord(frame, 0, active.salt(), lsn, timestamp, key, value);
+                JournalFormat.encodeRecord(frame, 0, active.salt(), lsn, timestamp, key, value, writeCrc);
                 active.file().write(active.endOffset(), frame);
             }
         } else {
-            JournalFormat.encodeRecord(staging, stagedBytes, active.salt(), lsn, timestamp, key, value);
+            JournalFormat.encodeRecord(staging, stagedBytes, active.salt(), lsn, timestamp, key, value, writeCrc);
             stagedBytes += frameBytes;
         }
         active.appended(lsn, frameBytes);
@@ -514,12 +600,44 @@ public final class Journal implements AutoCloseable {
         stagedBytes = 0;
     }
 
-    /** Seals the active segment (its frames durable) and starts the next one at {@code baseLsn}. */
+    /**
+     * Seals the active segment and starts the next one at {@code baseLsn}. Only in a mode that
+     * syncs are the sealed frames synced now; in NONE mode the next {@link #sync()} does it.
+     */
     private Segment rollover(long baseLsn) throws IOException {
         flushStaging();
         Segment sealed = segments.getLast();
-        sealed.file().datasync();
+        if (options.syncMode() != SyncMode.NONE) {
+            syncSealed(sealed);
+        }
         return createSegment(baseLsn, sealed);
+    }
+
+    /** Syncs every sealed segment not yet synced, up to and including {@code through}. */
+    private void syncSealed(Segment through) throws IOException {
+        for (Segment s : segments) {
+            if (s.id() > through.id()) {
+                break;
+            }
+            if (s.id() > durableSegmentId) {
+                s.file().datasync();
+            }
+        }
+        durableSegmentId = Math.max(durableSegmentId, through.id());
+    }
+
+    /**
+     * Appends a DURABLE_MARK frame saying every segment up to {@code segmentId} is synced, and
+     * writes it (the caller syncs the active segment).
+     */
+    private void writeDurableMark(long segmentId) throws IOException {
+        if (stagedBytes + JournalFormat.MARK_FRAME_BYTES > staging.byteSize()) {
+            flushStaging();
+        }
+        Segment active = segments.getLast();
+        stagedBytes += JournalFormat.encodeDurableMark(staging, stagedBytes, active.salt(), segmentId, writeCrc);
+        active.skipped(JournalFormat.MARK_FRAME_BYTES);
+        flushStaging();
     }
 
     /**
@@ -532,12 +650,16 @@ public final class Journal implements AutoCloseable {
         Path tmp = dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
         JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, SALTS.nextInt(),
                 prev == null ? 0 : prev.id(), prev == null ? 0 : Math.max(prev.lastLsn(), 0),
-                prev == null ? 0 : prev.endOffset(), System.currentTimeMillis());
+                prev == null ? 0 : prev.endOffset(), System.currentTimeMillis(), durableSegmentId);
         try (Arena a = Arena.ofConfined();
              IoFile f = io.open(tmp, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
             MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
             JournalFormat.encodeHeader(block, h);
             f.write(0, block);
+            if (preallocates()) {
+                // reserved now, so appends fill allocated blocks instead of growing the file
+                f.allocate(JournalFormat.HEADER_BLOCK_BYTES, options.segmentBytes() - JournalFormat.HEADER_BLOCK_BYTES);
+            }
             f.datasync();
         }
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
@@ -577,7 +699,18 @@ public final class Journal implements AutoCloseable {
             return;
         }
         flushStaging();
+        if (segments.size() > 1) {
+            Segment lastSealed = segments.get(segments.size() - 2);
+            if (lastSealed.id() > durableSegmentId) {
+                syncSealed(lastSealed);
+                writeDurableMark(lastSealed.id());
+            }
+        }
         segments.getLast().file().datasync();
+    }
+
+    private boolean preallocates() {
+        return options.preallocate() && io.supportsAllocate() && options.segmentBytes() > JournalFormat.HEADER_BLOCK_BYTES;
     }
 
     /** Writes and syncs what is staged, closes every file; idempotent. Later calls fail with {@link JournalClosedException}. */
@@ -1051,6 +1184,7 @@ public final class Journal implements AutoCloseable {
         }
         Segment s = segments.getLast();
         s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        durableSegmentId = Math.min(durableSegmentId, s.id() - 1); // active again, so no longer sealed
         // one pass: rebuild the index over the records that stay (a sparse index cannot always
         // be cut in place) and find where the first record to remove starts
         s.index().clear();
@@ -1067,8 +1201,15 @@ public final class Journal implements AutoCloseable {
                 });
         long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
-        if (s.file().size() > newEnd) {
+        long fileBytes = s.file().size();
+        if (fileBytes > newEnd) {
             s.file().truncate(newEnd);
+            if (preallocates() && fileBytes <= options.segmentBytes()) {
+                s.file().allocate(newEnd, fileBytes - newEnd); // removed frames read as zeros, space stays reserved
+            }
+        }
+        if (durableSegmentId > s.header().durableSegmentId()) {
+            writeDurableMark(durableSegmentId); // a mark that said so may have been cut off
         }
         s.file().datasync();
         lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
@@ -1143,8 +1284,8 @@ public final class Journal implements AutoCloseable {
         boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == nextLsn();
         if (!alreadyFresh) {
             if (active != null) {
-                flushStaging();
-                active.file().datasync(); // its successor's header records where it ends
+                syncLocked(); // its successor's header records where it ends
+                durableSegmentId = active.id();
             }
             createSegment(nextLsn(), active);
         }

@@ -16,6 +16,7 @@ public final class JournalOptions {
     private final int writeBufferBytes;
     private final RecoveryMode recoveryMode;
     private final boolean strictTail;
+    private final boolean preallocate;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -27,6 +28,7 @@ public final class JournalOptions {
         this.writeBufferBytes = b.writeBufferBytes;
         this.recoveryMode = b.recoveryMode;
         this.strictTail = b.strictTail;
+        this.preallocate = b.preallocate;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
             throw new IllegalArgumentException("segmentBytes=" + segmentBytes + " cannot hold the largest record: "
@@ -80,6 +82,10 @@ public final class JournalOptions {
         return strictTail;
     }
 
+    public boolean preallocate() {
+        return preallocate;
+    }
+
     /** The largest frame a record within the limits takes. */
     public long maxFrameBytes() {
         return JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes);
@@ -96,6 +102,7 @@ public final class JournalOptions {
         private int writeBufferBytes = 1 << 20;
         private RecoveryMode recoveryMode = RecoveryMode.FAIL;
         private boolean strictTail;
+        private boolean preallocate = true;
 
         private Builder() {}
 
@@ -168,6 +175,17 @@ public final class JournalOptions {
          */
         public Builder strictTail(boolean strict) {
             this.strictTail = strict;
+            return this;
+        }
+
+        /**
+         * Whether a new segment file reserves its full {@link #segmentBytes} at creation
+         * ({@code fallocate}), so that appends fill reserved blocks instead of growing the file
+         * and cannot meet a full disk mid-segment on ext4 or XFS. Only where the backend can
+         * ({@code posix}); ignored on {@code java}. Default true.
+         */
+        public Builder preallocate(boolean preallocate) {
+            this.preallocate = preallocate;
             return this;
         }
 

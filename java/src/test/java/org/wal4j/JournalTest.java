@@ -188,7 +188,7 @@ class JournalTest {
 
     @Test
     void tornTailIsCutAndLogStaysAppendable() throws IOException {
-        try (Journal j = Journal.open(dir, small().build())) {
+        try (Journal j = Journal.open(dir, small().preallocate(false).build())) {
             for (long lsn = 1; lsn <= 5; lsn++) {
                 j.append(value(lsn, 100));
             }
@@ -198,14 +198,14 @@ class JournalTest {
         try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}));
         }
-        try (Journal j = Journal.open(dir, small().build())) {
+        try (Journal j = Journal.open(dir, small().preallocate(false).build())) {
             RecoveryReport report = j.recoveryReport();
             assertEquals(19, report.droppedTailBytes(), report.toString());
             assertEquals(goodSize, Files.size(active), "the cut is made before open returns");
             assertEquals(5, j.lastLsn());
             assertEquals(6, j.append(value(6, 100)));
         }
-        try (Journal j = Journal.open(dir, small().build())) {
+        try (Journal j = Journal.open(dir, small().preallocate(false).build())) {
             assertEquals(0, j.recoveryReport().droppedTailBytes());
             assertArrayEquals(value(6, 100), j.read(6).value());
         }
@@ -213,7 +213,7 @@ class JournalTest {
 
     @Test
     void halfWrittenLastRecordIsDroppedAndReported() throws IOException {
-        try (Journal j = Journal.open(dir, small().build())) {
+        try (Journal j = Journal.open(dir, small().preallocate(false).build())) {
             for (long lsn = 1; lsn <= 3; lsn++) {
                 j.append(value(lsn, 1000));
             }
@@ -223,10 +223,115 @@ class JournalTest {
         try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE)) {
             ch.truncate(size - 500);
         }
-        try (Journal j = Journal.open(dir, small().build())) {
+        try (Journal j = Journal.open(dir, small().preallocate(false).build())) {
             assertEquals(2, j.lastLsn());
             assertTrue(j.recoveryReport().droppedTailBytes() > 0);
             assertTrue(j.recoveryReport().tailReason().startsWith("TRUNCATED"), j.recoveryReport().tailReason());
+        }
+    }
+
+    @Test
+    void tornTailInsideAPreallocatedSegmentIsZeroedAndTheSpaceStaysReserved() throws IOException {
+        long end = JournalFormat.HEADER_BLOCK_BYTES + 5 * JournalFormat.recordFrameBytes(0, 100);
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 5; lsn++) {
+                j.append(value(lsn, 100));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        long reserved = Files.size(active);
+        org.junit.jupiter.api.Assumptions.assumeTrue(reserved == (32 << 10),
+                "segments are preallocated only on the posix backend; size=" + reserved);
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}), end);
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            RecoveryReport report = j.recoveryReport();
+            assertEquals(19, report.droppedTailBytes(), report.toString());
+            assertEquals(reserved, Files.size(active), "the reservation survives the cut");
+            assertEquals(5, j.lastLsn());
+            assertEquals(6, j.append(value(6, 100)));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
+            assertEquals(null, j.recoveryReport().tailReason());
+            assertArrayEquals(value(6, 100), j.read(6).value());
+        }
+    }
+
+    /** Copies the segment files as they are now: what a power cut would leave if every written page had reached the disk. */
+    private Path snapshot(Journal j) throws IOException {
+        j.read(j.lastLsn()); // writes what is staged (read-your-writes)
+        Path copy = Files.createTempDirectory(dir.getParent(), "snapshot-");
+        for (Path p : segmentFiles()) {
+            Files.copy(p, copy.resolve(p.getFileName()));
+        }
+        return copy;
+    }
+
+    private Path snapshotAfterRollovers(SyncMode mode, boolean syncBeforeSnapshot) throws IOException {
+        try (Journal j = Journal.open(dir, small().syncMode(mode).build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 500));
+            }
+            assertTrue(segmentFiles().size() >= 3);
+            if (syncBeforeSnapshot) {
+                j.sync();
+            }
+            return snapshot(j);
+        }
+    }
+
+    @Test
+    void sealedSegmentNeverSyncedIsATornTailNotCorruption() throws IOException {
+        Path copy = snapshotAfterRollovers(SyncMode.NONE, false);
+        int files = SegmentFiles.list(copy).segments().size();
+        flipByte(SegmentFiles.list(copy).segments().get(1), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        try (Journal j = Journal.open(copy, small().build())) {
+            RecoveryReport r = j.recoveryReport();
+            assertEquals(files - 2, r.droppedSegments(), r.toString());
+            assertTrue(r.tailReason().contains("never synced"), r.tailReason());
+            long last = j.lastLsn();
+            assertArrayEquals(value(last, 500), j.read(last).value());
+            assertEquals(last + 1, j.append(value(last + 1, 10)));
+        }
+        try (Journal j = Journal.open(copy, small().build())) {
+            assertEquals(0, j.recoveryReport().droppedSegments(), "recovering twice finds the same log");
+        }
+    }
+
+    @Test
+    void syncMakesSealedSegmentsDurableSoLaterDamageIsCorruption() throws IOException {
+        Path copy = snapshotAfterRollovers(SyncMode.NONE, true);
+        Path sealed = SegmentFiles.list(copy).segments().get(1);
+        flipByte(sealed, JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(copy, small().build()));
+        assertEquals(sealed, e.file());
+        assertTrue(e.getMessage().contains("sealed segment damaged"), e.getMessage());
+    }
+
+    @Test
+    void alwaysModeSyncsASegmentWhenItIsSealed() throws IOException {
+        Path copy = snapshotAfterRollovers(SyncMode.ALWAYS, false);
+        flipByte(SegmentFiles.list(copy).segments().get(1), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        assertThrows(CorruptionException.class, () -> Journal.open(copy, small().build()));
+    }
+
+    @Test
+    void truncateBackIntoAnEarlierSegmentKeepsTheDurableRecordOfItsPredecessors() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 500));
+            }
+            j.sync();
+            Path second = segmentFiles().get(1);
+            long lsnInSecond = Long.parseLong(second.getFileName().toString().substring(0, 20)) + 1;
+            j.truncateBack(lsnInSecond);
+            assertEquals(2, segmentFiles().size());
+            Path copy = snapshot(j);
+            flipByte(SegmentFiles.list(copy).segments().getFirst(), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+            assertThrows(CorruptionException.class, () -> Journal.open(copy, small().build()),
+                    "the first segment was synced before the truncation; damage to it is corruption");
         }
     }
 

@@ -4,8 +4,11 @@ import static org.wal4j.format.JournalFormat.COMMON_HEADER_BYTES;
 import static org.wal4j.format.JournalFormat.KEY_LENGTH_OFFSET;
 import static org.wal4j.format.JournalFormat.LENGTH_OFFSET;
 import static org.wal4j.format.JournalFormat.LSN_OFFSET;
+import static org.wal4j.format.JournalFormat.MARK_FRAME_BYTES;
+import static org.wal4j.format.JournalFormat.MARK_SEGMENT_ID_OFFSET;
 import static org.wal4j.format.JournalFormat.RECORD_HEADER_BYTES;
 import static org.wal4j.format.JournalFormat.TIMESTAMP_OFFSET;
+import static org.wal4j.format.JournalFormat.TYPE_DURABLE_MARK;
 import static org.wal4j.format.JournalFormat.TYPE_OFFSET;
 import static org.wal4j.format.JournalFormat.TYPE_PADDING;
 import static org.wal4j.format.JournalFormat.TYPE_RECORD;
@@ -38,7 +41,10 @@ public final class FrameDecoder {
     /** Not a valid frame; {@link #reason()} says why. */
     public static final int INVALID = 5;
 
+    private final FrameCrc crc = new FrameCrc();
     private long frameBytes;
+    private int type;
+    private long markSegmentId;
     private long lsn;
     private long timestamp;
     private long keyOffset;
@@ -61,9 +67,9 @@ public final class FrameDecoder {
             return NEED_MORE;
         }
         long length = Integer.toUnsignedLong(buf.get(U32, offset + LENGTH_OFFSET));
-        int crc = buf.get(U32, offset);
-        int type = buf.get(ValueLayout.JAVA_BYTE, offset + TYPE_OFFSET) & 0xFF;
-        if (length == 0 && crc == 0 && type == 0) {
+        int stored = buf.get(U32, offset);
+        type = buf.get(ValueLayout.JAVA_BYTE, offset + TYPE_OFFSET) & 0xFF;
+        if (length == 0 && stored == 0 && type == 0) {
             return END;
         }
         if (length < COMMON_HEADER_BYTES) {
@@ -73,8 +79,7 @@ public final class FrameDecoder {
         if (offset + length > limit) {
             return NEED_MORE;
         }
-        int stored = crc;
-        int computed = JournalFormat.frameCrc(buf, offset, length, salt);
+        int computed = crc.compute(buf, offset, length, salt);
         if (stored != computed) {
             return invalid("frame CRC mismatch: stored=0x" + Integer.toHexString(stored)
                     + " computed=0x" + Integer.toHexString(computed) + " length=" + length);
@@ -95,6 +100,13 @@ public final class FrameDecoder {
             valueOffset = keyOffset + keyLength;
             return RECORD;
         }
+        if (type == (TYPE_DURABLE_MARK & 0xFF)) {
+            if (length != MARK_FRAME_BYTES) {
+                return invalid("durable mark frame length=" + length + " != " + MARK_FRAME_BYTES);
+            }
+            markSegmentId = buf.get(U64, offset + MARK_SEGMENT_ID_OFFSET);
+            return SKIP;
+        }
         if (type == TYPE_PADDING || (type & TYPE_SKIPPABLE_BIT) != 0) {
             return SKIP;
         }
@@ -109,6 +121,16 @@ public final class FrameDecoder {
     /** The aligned size of the last frame decoded (RECORD, SKIP, or the claimed size for NEED_MORE). */
     public long frameBytes() {
         return frameBytes;
+    }
+
+    /** The type byte of the last frame decoded (0..255). */
+    public int type() {
+        return type;
+    }
+
+    /** After a DURABLE_MARK frame ({@link #SKIP} with {@link #type()} 0x81): the segment id it carries. */
+    public long markSegmentId() {
+        return markSegmentId;
     }
 
     public long lsn() {

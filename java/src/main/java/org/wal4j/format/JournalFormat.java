@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * <pre>
  * Segment file: one header block, then frames at 8-byte aligned offsets, then zeros.
  *
- * Segment header (the first HEADER_BLOCK_BYTES = 4096 bytes; bytes 76..4095 are zero)
+ * Segment header (the first HEADER_BLOCK_BYTES = 4096 bytes; bytes 84..4095 are zero)
  *   0  magic          u64  "WAL4JSEG" (0x4745534a344c4157)
  *   8  version        u32  1
  *  12  headerBytes    u32  4096: where the first frame starts
@@ -24,14 +24,17 @@ import java.nio.ByteOrder;
  *  48  prevLastLsn    u64  the last LSN of the predecessor when this segment was created
  *  56  prevEndOffset  u64  the byte offset where the predecessor's frames end (durable)
  *  64  createdMillis  u64  wall clock at creation (informational)
- *  72  headerCrc      u32  masked CRC32C of bytes [0, 72)
+ *  72  durableSegmentId u64  every segment with an id <= this was sealed and synced
+ *                          when this header was written (0: none known)
+ *  80  headerCrc      u32  masked CRC32C of bytes [0, 80)
  *
  * Frame (starts at an 8-byte aligned offset; the next frame starts at align8(offset + length))
  *   0  crc            u32  masked CRC32C of salt (u32 LE) followed by frame bytes [4, length)
  *   4  length         u32  bytes from the frame's start to the end of its payload, >= 16
  *   8  type           u8   0 = none (zeroed space: the end of the log), 1 = RECORD,
- *                          2 = PADDING; types with bit 0x80 set may be skipped by readers
- *                          that do not know them; other unknown types are invalid
+ *                          2 = PADDING, 0x81 = DURABLE_MARK; types with bit 0x80 set may
+ *                          be skipped by readers that do not know them; other unknown
+ *                          types are invalid
  *   9  flags          u8   0
  *  10  keyLength      u16  RECORD: key bytes; others: 0
  *  12  valueLength    u32  RECORD: value bytes; others: 0
@@ -41,7 +44,8 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * A PADDING frame is 16 bytes of header and zeros up to its length; a writer uses it to
- * reach a block boundary. Zero-filled or never-written space has crc 0 and length 0, which
+ * reach a block boundary. A DURABLE_MARK frame (length 24) carries a u64 at 16: a segment
+ * id whose frames, and every earlier segment's, were synced before the mark was written. Zero-filled or never-written space has crc 0 and length 0, which
  * no valid frame has (length >= 16), so it reads as the end.
  */
 public final class JournalFormat {
@@ -64,8 +68,9 @@ public final class JournalFormat {
     public static final int PREV_LAST_LSN_OFFSET = 48;
     public static final int PREV_END_OFFSET_OFFSET = 56;
     public static final int CREATED_MILLIS_OFFSET = 64;
-    public static final int HEADER_CRC_OFFSET = 72;
-    public static final int HEADER_CRC_COVERED = 72;
+    public static final int DURABLE_SEGMENT_ID_OFFSET = 72;
+    public static final int HEADER_CRC_OFFSET = 80;
+    public static final int HEADER_CRC_COVERED = 80;
 
     public static final int FRAME_ALIGNMENT = 8;
     public static final int CRC_OFFSET = 0;
@@ -78,10 +83,13 @@ public final class JournalFormat {
     public static final int LSN_OFFSET = 16;
     public static final int TIMESTAMP_OFFSET = 24;
     public static final int RECORD_HEADER_BYTES = 32;
+    public static final int MARK_SEGMENT_ID_OFFSET = 16;
+    public static final int MARK_FRAME_BYTES = 24;
 
     public static final byte TYPE_NONE = 0;
     public static final byte TYPE_RECORD = 1;
     public static final byte TYPE_PADDING = 2;
+    public static final byte TYPE_DURABLE_MARK = (byte) 0x81;
     public static final int TYPE_SKIPPABLE_BIT = 0x80;
 
     public static final int MAX_KEY_BYTES = 0xFFFF;
@@ -100,7 +108,7 @@ public final class JournalFormat {
 
     /** The segment header as read or to be written. */
     public record SegmentHeader(long segmentId, long baseLsn, int salt, long prevSegmentId, long prevLastLsn,
-                                long prevEndOffset, long createdMillis) {}
+                                long prevEndOffset, long createdMillis, long durableSegmentId) {}
 
     /** Writes a header into {@code dst[0, HEADER_BLOCK_BYTES)}; the rest of the block is zeroed. */
     public static void encodeHeader(MemorySegment dst, SegmentHeader h) {
@@ -116,6 +124,7 @@ public final class JournalFormat {
         dst.set(U64, PREV_LAST_LSN_OFFSET, h.prevLastLsn());
         dst.set(U64, PREV_END_OFFSET_OFFSET, h.prevEndOffset());
         dst.set(U64, CREATED_MILLIS_OFFSET, h.createdMillis());
+        dst.set(U64, DURABLE_SEGMENT_ID_OFFSET, h.durableSegmentId());
         dst.set(U32, HEADER_CRC_OFFSET, Checksums.mask(Checksums.crc32c(dst, 0, HEADER_CRC_COVERED)));
     }
 
@@ -154,7 +163,8 @@ public final class JournalFormat {
         }
         return new SegmentHeader(src.get(U64, SEGMENT_ID_OFFSET), src.get(U64, BASE_LSN_OFFSET),
                 src.get(U32, SALT_OFFSET), src.get(U64, PREV_SEGMENT_ID_OFFSET), src.get(U64, PREV_LAST_LSN_OFFSET),
-                src.get(U64, PREV_END_OFFSET_OFFSET), src.get(U64, CREATED_MILLIS_OFFSET));
+                src.get(U64, PREV_END_OFFSET_OFFSET), src.get(U64, CREATED_MILLIS_OFFSET),
+                src.get(U64, DURABLE_SEGMENT_ID_OFFSET));
     }
 
     /**
@@ -163,6 +173,12 @@ public final class JournalFormat {
      */
     public static long encodeRecord(MemorySegment dst, long offset, int salt, long lsn, long timestamp,
                                     MemorySegment key, MemorySegment value) {
+        return encodeRecord(dst, offset, salt, lsn, timestamp, key, value, new FrameCrc());
+    }
+
+    /** As {@link #encodeRecord(MemorySegment, long, int, long, long, MemorySegment, MemorySegment)}, reusing {@code crc}. */
+    public static long encodeRecord(MemorySegment dst, long offset, int salt, long lsn, long timestamp,
+                                    MemorySegment key, MemorySegment value, FrameCrc crc) {
         long keyLength = key.byteSize();
         long valueLength = value.byteSize();
         long length = RECORD_HEADER_BYTES + keyLength + valueLength;
@@ -179,8 +195,18 @@ public final class JournalFormat {
         if (aligned > length) {
             dst.asSlice(offset + length, aligned - length).fill((byte) 0);
         }
-        dst.set(U32, offset + CRC_OFFSET, frameCrc(dst, offset, length, salt));
+        dst.set(U32, offset + CRC_OFFSET, crc.compute(dst, offset, length, salt));
         return aligned;
+    }
+
+    /** Encodes a DURABLE_MARK frame ({@value #MARK_FRAME_BYTES} bytes) at {@code offset}. */
+    public static long encodeDurableMark(MemorySegment dst, long offset, int salt, long durableSegmentId, FrameCrc crc) {
+        dst.asSlice(offset, MARK_FRAME_BYTES).fill((byte) 0);
+        dst.set(U32, offset + LENGTH_OFFSET, MARK_FRAME_BYTES);
+        dst.set(ValueLayout.JAVA_BYTE, offset + TYPE_OFFSET, TYPE_DURABLE_MARK);
+        dst.set(U64, offset + MARK_SEGMENT_ID_OFFSET, durableSegmentId);
+        dst.set(U32, offset + CRC_OFFSET, crc.compute(dst, offset, MARK_FRAME_BYTES, salt));
+        return MARK_FRAME_BYTES;
     }
 
     /** Encodes a padding frame of {@code length} bytes (a multiple of 8, >= 16) at {@code offset}. */
@@ -196,12 +222,6 @@ public final class JournalFormat {
 
     /** The masked CRC32C of salt ‖ frame bytes [4, length). */
     public static int frameCrc(MemorySegment frame, long offset, long length, int salt) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(salt);
-        crc.update(salt >>> 8);
-        crc.update(salt >>> 16);
-        crc.update(salt >>> 24);
-        crc.update(frame.asSlice(offset + LENGTH_OFFSET, length - LENGTH_OFFSET).asByteBuffer());
-        return Checksums.mask((int) crc.getValue());
+        return new FrameCrc().compute(frame, offset, length, salt);
     }
 }

@@ -96,6 +96,11 @@ public final class Segment {
         endOffset += frameBytes;
     }
 
+    /** Accounts for a frame that is not a record (a DURABLE_MARK) at the current end. */
+    public void skipped(long frameBytes) {
+        endOffset += frameBytes;
+    }
+
     /** Sets the state found by a scan. */
     public void scanned(long endOffset, long firstLsn, long lastLsn, long records) {
         this.endOffset = endOffset;

@@ -50,8 +50,10 @@ public final class SegmentScanner {
      * @param lastLsn the last record's LSN, or -1
      * @param end how the frames ended
      * @param reason why, for TRUNCATED, INVALID and LSN_ORDER
+     * @param durableMark the highest segment id in a DURABLE_MARK frame before the end, 0 if none
      */
-    public record Result(long endOffset, long records, long firstLsn, long lastLsn, End end, String reason) {}
+    public record Result(long endOffset, long records, long firstLsn, long lastLsn, End end, String reason,
+                         long durableMark) {}
 
     private static final long CHUNK_BYTES = 1 << 20;
 
@@ -72,9 +74,10 @@ public final class SegmentScanner {
             long records = 0;
             long firstLsn = -1;
             long lastLsn = -1;
+            long mark = 0;
             while (true) {
                 if (pos >= fileBytes) {
-                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
                 }
                 long inChunk = pos - chunkStart;
                 int status = decoder.decode(chunk, inChunk, chunkBytes, salt);
@@ -83,10 +86,10 @@ public final class SegmentScanner {
                             ? decoder.frameBytes() : JournalFormat.COMMON_HEADER_BYTES;
                     if (pos + need > fileBytes) {
                         if (isZero(file, pos, fileBytes - pos, chunk)) {
-                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
                         }
                         return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos));
+                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos), mark);
                     }
                     if (need > chunk.byteSize()) {
                         chunk = arena.allocate(need, 4096); // bounded by the file's size, checked above
@@ -97,23 +100,28 @@ public final class SegmentScanner {
                     chunkBytes = file.read(pos, chunk.asSlice(0, want));
                     if (chunkBytes < Math.min(need, want)) {
                         return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos);
+                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos, mark);
                     }
                     continue;
                 }
                 switch (status) {
                     case FrameDecoder.END -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null);
+                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
                     }
                     case FrameDecoder.INVALID -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason());
+                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason(), mark);
                     }
-                    case FrameDecoder.SKIP -> pos += decoder.frameBytes();
+                    case FrameDecoder.SKIP -> {
+                        if (decoder.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF)) {
+                            mark = Math.max(mark, decoder.markSegmentId());
+                        }
+                        pos += decoder.frameBytes();
+                    }
                     default -> { // RECORD
                         long lsn = decoder.lsn();
                         if (lsn < baseLsn || (lastLsn >= 0 && Long.compareUnsigned(lsn, lastLsn) <= 0)) {
                             return new Result(pos, records, firstLsn, lastLsn, End.LSN_ORDER,
-                                    "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")");
+                                    "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")", mark);
                         }
                         sink.record(chunk, inChunk, pos, decoder);
                         if (firstLsn < 0) {

@@ -164,7 +164,7 @@ class JournalFormatTest {
     @Test
     void headerRoundTrips() throws FormatException {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(3, 1001, SALT, 2, 1000, 65536, 1234567L);
+        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(3, 1001, SALT, 2, 1000, 65536, 1234567L, 2);
         JournalFormat.encodeHeader(block, h);
         assertEquals(h, JournalFormat.decodeHeader(block));
         assertEquals("WAL4JSEG", new String(block.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
@@ -181,7 +181,7 @@ class JournalFormatTest {
     @Test
     void headerWithFlippedFieldFailsCrc() {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0));
+        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0));
         poke(block, JournalFormat.BASE_LSN_OFFSET, 0x02);
         FormatException e = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block));
         assertTrue(e.getMessage().contains("CRC mismatch"), e.getMessage());
@@ -191,7 +191,7 @@ class JournalFormatTest {
     @Test
     void truncatedHeaderSaysHowShort() {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0));
+        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0));
         FormatException e = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block.asSlice(0, 40)));
         assertTrue(e.getMessage().contains("fileBytes=40"), e.getMessage());
         FormatException e2 = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block.asSlice(0, 1000)));
