@@ -53,7 +53,6 @@ public final class Journal implements AutoCloseable {
     private static final SecureRandom SALTS = new SecureRandom();
     private static final int READ_CHUNK_BYTES = 1 << 20;
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
-    private static final long SMALL_READ_BYTES = 8192;
     private static final long SCAN_READ_BYTES = 64 << 10;
 
     private final Path dir;
@@ -70,6 +69,8 @@ public final class Journal implements AutoCloseable {
     private final FrameCrc writeCrc = new FrameCrc();
     /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
     private MemorySegment readBuffer;
+    /** The memory {@link #decoder}'s offsets refer to after {@link #locate}: a mapping or {@link #readBuffer}. */
+    private MemorySegment located;
 
     /** Bytes of the active segment encoded in {@link #staging}, not yet written. */
     private long stagedBytes;
@@ -227,6 +228,7 @@ public final class Journal implements AutoCloseable {
                     : new OpenFlag[] {OpenFlag.READ}), h, options.indexMode().newIndex());
             segments.add(segment);
             fileBytes[i] = segment.file().size();
+            segment.reserved(fileBytes[i] >= options.segmentBytes());
             SegmentScanner.Result r = SegmentScanner.scan(segment.file(), fileBytes[i], h.salt(), h.baseLsn(),
                     (chunk, at, fileOffset, d) -> segment.index().add(d.lsn(), fileOffset));
             segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
@@ -669,6 +671,7 @@ public final class Journal implements AutoCloseable {
             reopenReadOnly(prev);
         }
         Segment s = new Segment(path, io.open(path, OpenFlag.READ, OpenFlag.WRITE), h, options.indexMode().newIndex());
+        s.reserved(preallocates());
         segments.add(s);
         return s;
     }
@@ -819,11 +822,11 @@ public final class Journal implements AutoCloseable {
     public JournalRecord read(long lsn) throws IOException {
         lock.lock();
         try {
-            Located at = locate(lsn);
-            MemorySegment buf = readBuffer;
+            locate(lsn);
+            MemorySegment buf = located;
             byte[] key = buf.asSlice(decoder.keyOffset(), decoder.keyLength()).toArray(ValueLayout.JAVA_BYTE);
             byte[] value = buf.asSlice(decoder.valueOffset(), decoder.valueLength()).toArray(ValueLayout.JAVA_BYTE);
-            return new JournalRecord(at.lsn, decoder.timestamp(), key, value);
+            return new JournalRecord(lsn, decoder.timestamp(), key, value);
         } finally {
             lock.unlock();
         }
@@ -843,7 +846,7 @@ public final class Journal implements AutoCloseable {
             if (dst.byteSize() < n) {
                 throw new IllegalArgumentException("dst bytes=" + dst.byteSize() + " < value bytes=" + n + " lsn=" + lsn);
             }
-            MemorySegment.copy(readBuffer, decoder.valueOffset(), dst, 0, n);
+            MemorySegment.copy(located, decoder.valueOffset(), dst, 0, n);
             return n;
         } finally {
             lock.unlock();
@@ -855,10 +858,11 @@ public final class Journal implements AutoCloseable {
         return (int) readInto(lsn, MemorySegment.ofArray(dst));
     }
 
-    private record Located(Segment segment, long offset, long lsn) {}
-
-    /** Finds {@code lsn} and leaves its frame decoded in {@link #decoder} over {@link #readBuffer}. */
-    private Located locate(long lsn) throws IOException {
+    /**
+     * Finds {@code lsn} and leaves its frame decoded in {@link #decoder} over {@link #located};
+     * returns the frame's file offset.
+     */
+    private long locate(long lsn) throws IOException {
         checkOpen();
         if (lsn <= 0) {
             throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
@@ -879,9 +883,21 @@ public final class Journal implements AutoCloseable {
             offset = JournalFormat.HEADER_BLOCK_BYTES;
         }
         long end = segment.endOffset();
-        // A read as small as the frame is likely to be when the index points at it; larger
+        // Exactly the frame when the index knows where it and the next one start; larger
         // sequential reads when frames must be stepped over.
-        long chunk = segment.index().exactOffset(lsn) >= 0 ? SMALL_READ_BYTES : SCAN_READ_BYTES;
+        long chunk = SCAN_READ_BYTES;
+        if (segment.index().exactOffset(lsn) >= 0) {
+            long next = segment.index().nextOffset(lsn);
+            chunk = (next >= 0 ? next : end) - offset;
+            // Sealed and preallocated segments are read through a mapping: no system call. A
+            // growing active file is not (it would be mapped again after every append).
+            MemorySegment map = segment != segments.getLast() || segment.reserved() ? segment.mapping(end) : null;
+            if (map != null && decoder.decode(map, segment.mappingView(), offset, end, segment.salt()) == FrameDecoder.RECORD
+                    && decoder.lsn() == lsn) {
+                located = map;
+                return offset;
+            } // anything else: the read below finds it or says precisely what is wrong
+        }
         while (offset < end) {
             long want = Math.min(Math.min(chunk, readBuffer.byteSize()), end - offset);
             long n = segment.file().read(offset, readBuffer.asSlice(0, want));
@@ -907,7 +923,8 @@ public final class Journal implements AutoCloseable {
                         MemorySegment.copy(readBuffer, pos, readBuffer, 0, decoder.frameBytes());
                         decoder.decode(readBuffer, 0, decoder.frameBytes(), segment.salt());
                     }
-                    return new Located(segment, offset + pos, lsn);
+                    located = readBuffer;
+                    return offset + pos;
                 }
                 if (decoder.lsn() > lsn) {
                     throw notFound(lsn);
@@ -1021,6 +1038,7 @@ public final class Journal implements AutoCloseable {
         private final RecordView view = new RecordView();
         private final FrameDecoder d = new FrameDecoder();
         private MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
+        private MemorySegment readOnlyBuf = buf.asReadOnly();
         private int segmentIndex = -1;
         private Segment segment;
         private long offset;      // file offset of buf[0]
@@ -1066,6 +1084,7 @@ public final class Journal implements AutoCloseable {
                     }
                     if (pos == 0) {
                         buf = atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
+                        readOnlyBuf = buf.asReadOnly();
                     }
                     offset += pos;
                     pos = 0;
@@ -1083,8 +1102,11 @@ public final class Journal implements AutoCloseable {
                 if (d.lsn() >= fromLsn) {
                     view.lsn = d.lsn();
                     view.timestamp = d.timestamp();
-                    view.key = buf.asSlice(d.keyOffset(), d.keyLength()).asReadOnly();
-                    view.value = buf.asSlice(d.valueOffset(), d.valueLength()).asReadOnly();
+                    view.buffer = readOnlyBuf;
+                    view.keyOffset = d.keyOffset();
+                    view.keyLength = d.keyLength();
+                    view.valueOffset = d.valueOffset();
+                    view.valueLength = d.valueLength();
                     return true;
                 }
             }

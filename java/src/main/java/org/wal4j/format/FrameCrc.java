@@ -17,23 +17,36 @@ public final class FrameCrc {
 
     /** The masked CRC32C of salt ‖ frame bytes [4, length) of the frame at {@code offset}. */
     public int compute(MemorySegment buf, long offset, long length, int salt) {
-        crc.reset();
-        crc.update(salt);
-        crc.update(salt >>> 8);
-        crc.update(salt >>> 16);
-        crc.update(salt >>> 24);
-        long from = offset + JournalFormat.LENGTH_OFFSET;
-        long to = offset + length;
         if (buf.byteSize() <= Integer.MAX_VALUE) {
             if (buf != viewed) {
                 view = buf.asByteBuffer();
                 viewed = buf;
             }
-            view.limit((int) to).position((int) from);
-            crc.update(view);
-        } else {
-            crc.update(buf.asSlice(from, to - from).asByteBuffer());
+            return compute(view, offset, length, salt);
         }
+        startWithSalt(salt);
+        long from = offset + JournalFormat.LENGTH_OFFSET;
+        crc.update(buf.asSlice(from, offset + length - from).asByteBuffer());
         return Checksums.mask((int) crc.getValue());
+    }
+
+    /**
+     * As {@link #compute(MemorySegment, long, long, int)} over {@code bufView}, the caller's
+     * own {@link MemorySegment#asByteBuffer()} view of the buffer (for callers that switch
+     * between several buffers and keep a view of each).
+     */
+    public int compute(ByteBuffer bufView, long offset, long length, int salt) {
+        startWithSalt(salt);
+        bufView.limit((int) (offset + length)).position((int) (offset + JournalFormat.LENGTH_OFFSET));
+        crc.update(bufView);
+        return Checksums.mask((int) crc.getValue());
+    }
+
+    private void startWithSalt(int salt) {
+        crc.reset();
+        crc.update(salt);
+        crc.update(salt >>> 8);
+        crc.update(salt >>> 16);
+        crc.update(salt >>> 24);
     }
 }

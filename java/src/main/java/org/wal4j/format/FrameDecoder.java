@@ -59,6 +59,15 @@ public final class FrameDecoder {
      * @return {@link #RECORD}, {@link #SKIP}, {@link #END}, {@link #NEED_MORE} or {@link #INVALID}
      */
     public int decode(MemorySegment buf, long offset, long limit, int salt) {
+        return decode(buf, null, offset, limit, salt);
+    }
+
+    /**
+     * As {@link #decode(MemorySegment, long, long, int)}, with the caller's own
+     * {@code asByteBuffer()} view of {@code buf} for the CRC (null: one is made and kept
+     * while {@code buf} stays the same).
+     */
+    public int decode(MemorySegment buf, java.nio.ByteBuffer bufView, long offset, long limit, int salt) {
         reason = null;
         if (limit - offset < COMMON_HEADER_BYTES) {
             if (limit - offset >= 8 && buf.get(U64, offset) == 0) {
@@ -79,7 +88,7 @@ public final class FrameDecoder {
         if (offset + length > limit) {
             return NEED_MORE;
         }
-        int computed = crc.compute(buf, offset, length, salt);
+        int computed = bufView != null ? crc.compute(bufView, offset, length, salt) : crc.compute(buf, offset, length, salt);
         if (stored != computed) {
             return invalid("frame CRC mismatch: stored=0x" + Integer.toHexString(stored)
                     + " computed=0x" + Integer.toHexString(computed) + " length=" + length);

@@ -153,6 +153,15 @@ public final class OffsetIndex {
     }
 
     /**
+     * The offset of the first kept record whose LSN is greater than {@code lsn}, or -1 if
+     * there is none. For a full index, where the record after {@code lsn} starts.
+     */
+    public long nextOffset(long lsn) {
+        int i = floorEntry(lsn) + 1;
+        return i < size ? offsets[i] : -1;
+    }
+
+    /**
      * Removes the records whose LSN is greater than {@code lsn}. Afterwards {@link #count()} is
      * the number of added records with an LSN {@code <= lsn}, the last LSN is the greatest of
      * those (the next {@link #add} must exceed it), and ordinals continue from the new count

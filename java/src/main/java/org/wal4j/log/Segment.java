@@ -1,7 +1,11 @@
 package org.wal4j.log;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.wal4j.format.JournalFormat;
 import org.wal4j.io.IoFile;
 
@@ -19,6 +23,10 @@ public final class Segment {
     private long firstLsn = -1;
     private long lastLsn = -1;
     private long records;
+    private boolean reserved;
+    private Arena mapArena;
+    private MemorySegment mapped;
+    private java.nio.ByteBuffer mappedView;
 
     public Segment(Path path, IoFile file, JournalFormat.SegmentHeader header, OffsetIndex index) {
         this.path = path;
@@ -38,6 +46,7 @@ public final class Segment {
 
     /** Replaces the open file (e.g. reopened for writing when the segment becomes active again). */
     public void file(IoFile newFile) throws IOException {
+        unmap(); // the file may be cut next: no mapping may outlive the bytes it shows
         if (file != null && file != newFile) {
             file.close();
         }
@@ -109,7 +118,59 @@ public final class Segment {
         this.records = records;
     }
 
+    /** Whether the file already has its full size (preallocated), so appends do not grow it. */
+    public boolean reserved() {
+        return reserved;
+    }
+
+    public void reserved(boolean reserved) {
+        this.reserved = reserved;
+    }
+
+    /**
+     * A read-only mapping of the file covering at least {@code [0, needed)}, or null if the
+     * file is shorter. Mapped once and kept while the file only grows; reads through it are
+     * plain memory copies (the page cache that pwrite fills), with no system call.
+     */
+    public MemorySegment mapping(long needed) throws IOException {
+        if (mapped != null && mapped.byteSize() >= needed) {
+            return mapped;
+        }
+        long size = file.size();
+        if (size < needed) {
+            return null;
+        }
+        unmap();
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            mappedView = size <= Integer.MAX_VALUE ? mapped.asByteBuffer() : null;
+            mapArena = arena;
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        return mapped;
+    }
+
+    /** The {@code asByteBuffer()} view of the current {@link #mapping}, or null if none or larger than 2 GiB. */
+    public java.nio.ByteBuffer mappingView() {
+        return mappedView;
+    }
+
+    /** Drops the mapping, if any. */
+    public void unmap() {
+        if (mapArena != null) {
+            mapped = null;
+            mappedView = null;
+            Arena a = mapArena;
+            mapArena = null;
+            a.close();
+        }
+    }
+
     public void close() throws IOException {
+        unmap();
         if (file != null) {
             file.close();
         }
