@@ -452,8 +452,9 @@ public final class Journal implements AutoCloseable {
     /**
      * Appends a record with the caller's LSN, which must be greater than the last.
      *
-     * @throws IllegalArgumentException if lsn is 0, negative or not greater than the last, or
-     *     key or value exceed the limits (the values are in the message)
+     * @throws IllegalArgumentException if lsn is 0, negative or not greater than the last,
+     *     timestamp is negative, or key, value or record exceed the limits (the values are in
+     *     the message)
      */
     public void append(long lsn, long timestamp, byte[] key, byte[] value) throws IOException {
         append(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
@@ -470,6 +471,7 @@ public final class Journal implements AutoCloseable {
             if (lsn <= lastLsn) {
                 throw new IllegalArgumentException("lsn=" + lsn + " must be greater than the last lsn=" + lastLsn);
             }
+            checkTimestamp(timestamp);
             checkSizes(key.byteSize(), value.byteSize());
             try {
                 appendLocked(lsn, timestamp, key, value);
@@ -528,6 +530,7 @@ public final class Journal implements AutoCloseable {
         try {
             checkOpen();
             for (int i = 0; i < count; i++) {
+                checkTimestamp(records.timestamp(i));
                 checkSizes(records.key(i).byteSize(), records.value(i).byteSize());
             }
             long first = nextLsn();
@@ -549,6 +552,13 @@ public final class Journal implements AutoCloseable {
         return lastLsn < 0 ? 1 : lastLsn + 1;
     }
 
+    /** Timestamps are the seeds' (gohacks: unix seconds, never negative). */
+    private static void checkTimestamp(long timestamp) {
+        if (timestamp < 0) {
+            throw new IllegalArgumentException("timestamp=" + timestamp + " must be >= 0");
+        }
+    }
+
     private void checkSizes(long keyBytes, long valueBytes) {
         if (keyBytes > options.maxKeyBytes()) {
             throw new IllegalArgumentException("key too large: keyBytes=" + keyBytes + " maxKeyBytes=" + options.maxKeyBytes());
@@ -556,6 +566,10 @@ public final class Journal implements AutoCloseable {
         if (valueBytes > options.maxValueBytes()) {
             throw new IllegalArgumentException("value too large: valueBytes=" + valueBytes
                     + " maxValueBytes=" + options.maxValueBytes());
+        }
+        if (keyBytes + valueBytes > options.maxRecordBytes()) {
+            throw new IllegalArgumentException("record too large: keyBytes + valueBytes=" + (keyBytes + valueBytes)
+                    + " maxRecordBytes=" + options.maxRecordBytes());
         }
     }
 

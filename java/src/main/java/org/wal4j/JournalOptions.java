@@ -17,6 +17,7 @@ public final class JournalOptions {
     private final RecoveryMode recoveryMode;
     private final boolean strictTail;
     private final boolean preallocate;
+    private final long maxRecordBytes;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -29,6 +30,7 @@ public final class JournalOptions {
         this.recoveryMode = b.recoveryMode;
         this.strictTail = b.strictTail;
         this.preallocate = b.preallocate;
+        this.maxRecordBytes = b.maxRecordBytes >= 0 ? b.maxRecordBytes : (long) maxKeyBytes + maxValueBytes;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
             throw new IllegalArgumentException("segmentBytes=" + segmentBytes + " cannot hold the largest record: "
@@ -82,13 +84,18 @@ public final class JournalOptions {
         return strictTail;
     }
 
+    /** The largest key + value of one record (see {@link Builder#maxRecordBytes}). */
+    public long maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
     public boolean preallocate() {
         return preallocate;
     }
 
     /** The largest frame a record within the limits takes. */
     public long maxFrameBytes() {
-        return JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes);
+        return Math.min(JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes), JournalFormat.recordFrameBytes(0, maxRecordBytes));
     }
 
     /** Builds {@link JournalOptions}; each setter states its default. */
@@ -103,6 +110,7 @@ public final class JournalOptions {
         private RecoveryMode recoveryMode = RecoveryMode.FAIL;
         private boolean strictTail;
         private boolean preallocate = true;
+        private long maxRecordBytes = -1;
 
         private Builder() {}
 
@@ -151,6 +159,18 @@ public final class JournalOptions {
                 throw new IllegalArgumentException("maxValueBytes=" + bytes + " must be in [0, 1 GiB]");
             }
             this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Largest key + value of one record, checked in addition to the key and value limits.
+         * Default: maxKeyBytes + maxValueBytes (no further limit).
+         */
+        public Builder maxRecordBytes(long bytes) {
+            if (bytes < 0 || bytes > (1L << 30) + JournalFormat.MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("maxRecordBytes=" + bytes + " must be in [0, 1 GiB + 65535]");
+            }
+            this.maxRecordBytes = bytes;
             return this;
         }
 

@@ -127,6 +127,21 @@ class JournalTest {
     }
 
     @Test
+    void negativeTimestampAndOversizedRecordAreRefusedWithTheirValues() throws IOException {
+        try (Journal j = Journal.open(dir, small().maxRecordBytes(100).build())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> j.append(1, -5, new byte[0], new byte[1]));
+            assertTrue(e.getMessage().contains("timestamp=-5"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> j.append(1, 0, new byte[60], new byte[60]));
+            assertTrue(e.getMessage().contains("keyBytes + valueBytes=120 maxRecordBytes=100"), e.getMessage());
+            Batch b = new Batch().add(new byte[1]).add(-1, MemorySegment.ofArray(new byte[0]), MemorySegment.ofArray(new byte[1]));
+            e = assertThrows(IllegalArgumentException.class, () -> j.appendBatch(b));
+            assertTrue(e.getMessage().contains("timestamp=-1"), e.getMessage());
+            assertEquals(-1, j.lastLsn(), "nothing was appended");
+        }
+    }
+
+    @Test
     void readIntoCopiesTheValueAndRefusesASmallBuffer() throws IOException {
         try (Journal j = Journal.open(dir, small().build()); Arena arena = Arena.ofConfined()) {
             long lsn = j.append(value(1, 4096));

@@ -28,6 +28,11 @@ import org.wal4j.Journal;
 import org.wal4j.JournalOptions;
 import org.wal4j.LsnRange;
 import org.wal4j.SyncMode;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoFile;
+import org.wal4j.io.JavaIo;
+import org.wal4j.io.OpenFlag;
+import org.wal4j.io.PosixIo;
 
 /**
  * The journal's NoSync paths, against go-wally's figures measured on the same machine
@@ -85,6 +90,70 @@ public class JournalBenchmark {
     public LsnRange appendBatchNoSync4kx64(Appending s) throws IOException {
         return s.journal.appendBatch(s.batch64);
     }
+
+    /**
+     * The ceiling the NoSync appends run against: the same I/O the journal does (1 MiB
+     * pwrites into 64 MiB segment files, preallocated where the backend can) with no
+     * encoding, no CRC and no index. Reported per 4 KiB.
+     */
+    @State(Scope.Thread)
+    public static class RawWriting {
+        @Param({"posix", "java"})
+        public String backend;
+
+        static final long FILE_BYTES = 64L << 20;
+        static final int CHUNK_BYTES = 1 << 20;
+
+        Path dir;
+        IoBackend io;
+        IoFile file;
+        long offset;
+        int files;
+        Arena arena;
+        MemorySegment chunk;
+
+        @Setup(Level.Iteration)
+        public void open() throws IOException {
+            dir = Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), "raw-write-");
+            io = backend.equals("posix") ? PosixIo.instance() : JavaIo.instance();
+            arena = Arena.ofShared();
+            chunk = arena.allocate(CHUNK_BYTES, 4096);
+            chunk.fill((byte) 7);
+            nextFile();
+        }
+
+        void nextFile() throws IOException {
+            if (file != null) {
+                file.close();
+            }
+            file = io.open(dir.resolve("raw-" + files++), OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE);
+            if (io.supportsAllocate()) {
+                file.allocate(0, FILE_BYTES);
+            }
+            offset = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() throws IOException {
+            file.close();
+            file = null;
+            arena.close();
+            deleteTree(dir);
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHUNK_RECORDS)
+    public long pwriteCeiling4kx256(RawWriting s) throws IOException {
+        if (s.offset == RawWriting.FILE_BYTES) {
+            s.nextFile();
+        }
+        s.file.write(s.offset, s.chunk);
+        s.offset += RawWriting.CHUNK_BYTES;
+        return s.offset;
+    }
+
+    static final int CHUNK_RECORDS = RawWriting.CHUNK_BYTES / RECORD_BYTES;
 
     @State(Scope.Thread)
     public static class Reading {
