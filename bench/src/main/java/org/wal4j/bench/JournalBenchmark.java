@@ -61,7 +61,7 @@ public class JournalBenchmark {
 
         @Setup(Level.Iteration)
         public void open() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), "journal-append-");
+            dir = benchDir("journal-append-");
             journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).syncMode(SyncMode.NONE).build());
             arena = Arena.ofShared();
             value = arena.allocate(RECORD_BYTES, 4096);
@@ -114,7 +114,7 @@ public class JournalBenchmark {
 
         @Setup(Level.Iteration)
         public void open() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), "raw-write-");
+            dir = benchDir("raw-write-");
             io = backend.equals("posix") ? PosixIo.instance() : JavaIo.instance();
             arena = Arena.ofShared();
             chunk = arena.allocate(CHUNK_BYTES, 4096);
@@ -169,7 +169,7 @@ public class JournalBenchmark {
 
         @Setup(Level.Trial)
         public void fill() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), "journal-read-");
+            dir = benchDir("journal-read-");
             journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).build());
             arena = Arena.ofShared();
             MemorySegment v = arena.allocate(RECORD_BYTES);
@@ -208,7 +208,7 @@ public class JournalBenchmark {
 
         @Setup(Level.Trial)
         public void fill() throws IOException {
-            dir = Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), "journal-replay-");
+            dir = benchDir("journal-replay-");
             journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).build());
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment v = arena.allocate(RECORD_BYTES);
@@ -245,6 +245,11 @@ public class JournalBenchmark {
             throw new IllegalStateException("replayed " + n + " records, expected " + Replaying.RECORDS);
         }
         return sum[0];
+    }
+
+    /** A new directory under {@code -Dwal4j.bench.dir} (default {@code ./data}). */
+    static Path benchDir(String prefix) throws IOException {
+        return Files.createTempDirectory(Path.of(System.getProperty("wal4j.bench.dir", "data")), prefix);
     }
 
     static void deleteTree(Path dir) throws IOException {
