@@ -41,12 +41,15 @@ import org.wal4j.log.SegmentScanner;
  * <p><b>Threads.</b> Every method may be called from many threads; one lock orders them.
  * A record just appended is readable at once (read-your-writes), staged or not.
  *
- * <p><b>Recovery.</b> {@link #open} checks every segment and scans them. The active (last)
- * segment ends at its first invalid frame: that torn tail was never acknowledged as durable,
- * so it is cut and the cut synced before the open returns ({@link #recoveryReport()} says
- * how many bytes). Damage inside a sealed segment is corruption of durable data: the open
- * fails with {@link CorruptionException} unless {@link RecoveryMode#STOP} says otherwise. A
- * directory whose files are not a journal is never modified.
+ * <p><b>Recovery.</b> {@link #open} checks every segment's header and scans the active
+ * (last) segment, and any sealed segment not known to be durable; the other sealed segments
+ * are scanned when first read ({@link JournalOptions#verifyOnOpen()}). The active segment
+ * ends at its first invalid frame: that torn tail was never acknowledged as durable, so it is
+ * cut and the cut synced before the open returns ({@link #recoveryReport()} says how many
+ * bytes); so does a sealed segment that was never synced. Damage inside a durable sealed
+ * segment is corruption: {@link CorruptionException} from the open (or the first read), unless
+ * {@link RecoveryMode#STOP} says otherwise. A directory whose files are not a journal is
+ * never modified.
  */
 public final class Journal implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.wal4j");
@@ -217,10 +220,15 @@ public final class Journal implements AutoCloseable {
         //    DURABLE_MARK frames say which sealed segments were synced (damage there is
         //    corruption of durable data) and which were sealed in NONE mode and never synced
         //    (they may be torn, like the active segment).
+        //    Sealed segments that a header already names durable are not read now: they are
+        //    scanned and checked against their successor's record when first needed.
         int count = headers.size();
         List<SegmentScanner.Result> scans = new ArrayList<>();
         long[] fileBytes = new long[count];
         long durable = 0;
+        for (JournalFormat.SegmentHeader h : headers) {
+            durable = Math.max(durable, h.durableSegmentId());
+        }
         for (int i = 0; i < count; i++) {
             Path path = paths.get(i);
             JournalFormat.SegmentHeader h = headers.get(i);
@@ -229,11 +237,18 @@ public final class Journal implements AutoCloseable {
             segments.add(segment);
             fileBytes[i] = segment.file().size();
             segment.reserved(fileBytes[i] >= options.segmentBytes());
+            boolean verify = options.verifyOnOpen() || options.recoveryMode() == RecoveryMode.STOP;
+            if (i < count - 1 && h.segmentId() <= durable && !verify) {
+                JournalFormat.SegmentHeader next = headers.get(i + 1);
+                segment.recorded(next.prevEndOffset(), next.prevLastLsn());
+                scans.add(null);
+                continue;
+            }
             SegmentScanner.Result r = SegmentScanner.scan(segment.file(), fileBytes[i], h.salt(), h.baseLsn(),
                     (chunk, at, fileOffset, d) -> segment.index().add(d.lsn(), fileOffset));
             segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
             scans.add(r);
-            durable = Math.max(durable, Math.max(h.durableSegmentId(), r.durableMark()));
+            durable = Math.max(durable, r.durableMark());
         }
         long recordedDurable = durable;
 
@@ -244,6 +259,9 @@ public final class Journal implements AutoCloseable {
             Segment segment = segments.get(i);
             Path path = segment.path();
             SegmentScanner.Result r = scans.get(i);
+            if (r == null) {
+                continue; // durable and sealed: checked when loaded
+            }
             if (i > 0) {
                 Segment prev = segments.get(i - 1);
                 if (r.firstLsn() >= 0 && prev.lastLsn() >= 0 && r.firstLsn() <= prev.lastLsn()) {
@@ -792,7 +810,7 @@ public final class Journal implements AutoCloseable {
             checkOpen();
             for (Segment s : segments) {
                 if (!s.isEmpty()) {
-                    return s.firstLsn();
+                    return loaded(s).firstLsn();
                 }
             }
             return -1;
@@ -885,6 +903,7 @@ public final class Journal implements AutoCloseable {
         if (segment == null) {
             throw notFound(lsn);
         }
+        loaded(segment);
         if (stagedBytes > 0 && segment == segments.getLast()) {
             try {
                 flushStaging(); // read-your-writes: staged frames go to the page cache first
@@ -974,12 +993,36 @@ public final class Journal implements AutoCloseable {
         return found;
     }
 
+    /**
+     * Scans a sealed segment that open did not read (its header chain named it durable) and
+     * checks it ends where its successor recorded. Damage is corruption of durable data.
+     */
+    private Segment loaded(Segment s) throws IOException {
+        if (s.isLoaded()) {
+            return s;
+        }
+        long recordedEnd = s.endOffset();
+        long recordedLast = s.lastLsn();
+        long fileBytes = s.file().size();
+        s.index().clear();
+        SegmentScanner.Result r = SegmentScanner.scan(s.file(), fileBytes, s.salt(), s.baseLsn(),
+                (chunk, at, fileOffset, d) -> s.index().add(d.lsn(), fileOffset));
+        if (r.endOffset() != recordedEnd || r.lastLsn() != recordedLast) {
+            s.index().clear();
+            throw new CorruptionException(s.path(), r.endOffset(), r.lastLsn(), "sealed segment damaged: frames end at "
+                    + r.endOffset() + " with lastLsn=" + r.lastLsn() + " but its successor recorded endOffset=" + recordedEnd
+                    + " lastLsn=" + Math.max(recordedLast, 0) + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : ""));
+        }
+        s.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
+        return s;
+    }
+
     private LsnNotFoundException notFound(long lsn) {
         long first = -1;
         long last = -1;
         for (Segment s : segments) {
             if (!s.isEmpty()) {
-                first = first < 0 ? s.firstLsn() : first;
+                first = first < 0 ? (s.isLoaded() ? s.firstLsn() : s.baseLsn()) : first;
                 last = s.lastLsn();
             }
         }
@@ -1135,6 +1178,7 @@ public final class Journal implements AutoCloseable {
                     if (s.isEmpty() || s.lastLsn() < fromLsn) {
                         continue;
                     }
+                    loaded(s);
                     offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
                 } finally {
                     lock.unlock();

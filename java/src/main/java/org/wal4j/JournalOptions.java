@@ -18,6 +18,7 @@ public final class JournalOptions {
     private final boolean strictTail;
     private final boolean preallocate;
     private final long maxRecordBytes;
+    private final boolean verifyOnOpen;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -30,6 +31,7 @@ public final class JournalOptions {
         this.recoveryMode = b.recoveryMode;
         this.strictTail = b.strictTail;
         this.preallocate = b.preallocate;
+        this.verifyOnOpen = b.verifyOnOpen;
         this.maxRecordBytes = b.maxRecordBytes >= 0 ? b.maxRecordBytes : (long) maxKeyBytes + maxValueBytes;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
@@ -93,6 +95,10 @@ public final class JournalOptions {
         return preallocate;
     }
 
+    public boolean verifyOnOpen() {
+        return verifyOnOpen;
+    }
+
     /** The largest frame a record within the limits takes. */
     public long maxFrameBytes() {
         return Math.min(JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes), JournalFormat.recordFrameBytes(0, maxRecordBytes));
@@ -111,6 +117,7 @@ public final class JournalOptions {
         private boolean strictTail;
         private boolean preallocate = true;
         private long maxRecordBytes = -1;
+        private boolean verifyOnOpen;
 
         private Builder() {}
 
@@ -206,6 +213,19 @@ public final class JournalOptions {
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;
+            return this;
+        }
+
+        /**
+         * Whether open scans every sealed segment and checks it ends where its successor
+         * recorded (reads the whole journal). Default false: open scans the active segment
+         * and any sealed segment not known to be durable; a durable sealed segment is scanned
+         * and checked when first read, and damage there is a {@code CorruptionException} from
+         * that read. {@link RecoveryMode#STOP} always verifies at open (it must find the
+         * damage to stop before it).
+         */
+        public Builder verifyOnOpen(boolean verify) {
+            this.verifyOnOpen = verify;
             return this;
         }
 

@@ -4,11 +4,13 @@ package org.wal4j;
  * What {@link Journal#open} found and did.
  *
  * @param segments segment files opened
- * @param records records in the journal after recovery
+ * @param records records in the segments open scanned: the active one and any sealed one not
+ *     yet known durable (durable sealed segments are scanned when first read)
  * @param droppedTailBytes bytes cut from the active segment's torn tail (never acknowledged durable)
  * @param tailReason why the tail was cut, or null
  * @param framesAfterCut valid-looking records found after the cut (out-of-order unsynced writes)
- * @param droppedSegments segments deleted by {@link RecoveryMode#STOP}
+ * @param droppedSegments segments deleted after a never-synced torn sealed segment, or by
+ *     {@link RecoveryMode#STOP}
  * @param removedUnfinished unfinished segment creations ({@code .tmp}) removed
  */
 public record RecoveryReport(int segments, long records, long droppedTailBytes, String tailReason,

@@ -328,8 +328,50 @@ class JournalTest {
     @Test
     void alwaysModeSyncsASegmentWhenItIsSealed() throws IOException {
         Path copy = snapshotAfterRollovers(SyncMode.ALWAYS, false);
-        flipByte(SegmentFiles.list(copy).segments().get(1), JournalFormat.HEADER_BLOCK_BYTES + 3000);
-        assertThrows(CorruptionException.class, () -> Journal.open(copy, small().build()));
+        Path sealed = SegmentFiles.list(copy).segments().get(1);
+        flipByte(sealed, JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        String before = sha256(sealed);
+        assertThrows(CorruptionException.class, () -> Journal.open(copy, small().verifyOnOpen(true).build()));
+        // without verifyOnOpen the damaged sealed segment is checked when first read
+        long firstInSealed = Long.parseLong(sealed.getFileName().toString().substring(0, 20));
+        try (Journal j = Journal.open(copy, small().build())) {
+            assertEquals(0, j.recoveryReport().droppedSegments());
+            assertArrayEquals(value(1, 500), j.read(1).value(), "other segments stay readable");
+            CorruptionException e = assertThrows(CorruptionException.class, () -> j.read(firstInSealed));
+            assertEquals(sealed, e.file());
+            assertTrue(e.getMessage().contains("sealed segment damaged"), e.getMessage());
+            assertThrows(CorruptionException.class, () -> j.replay(1, r -> { }));
+        }
+        assertEquals(before, sha256(sealed), "nothing modified the damaged segment");
+    }
+
+    @Test
+    void durableSealedSegmentsAreScannedOnlyWhenFirstNeeded() throws Exception {
+        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 500));
+            }
+        }
+        int files = segmentFiles().size();
+        assertTrue(files >= 3);
+        try (Journal j = Journal.open(dir, small().build())) {
+            RecoveryReport r = j.recoveryReport();
+            assertTrue(r.records() < 200, "open scanned only the active segment: " + r);
+            assertEquals(1, j.firstLsn());
+            assertEquals(200, j.lastLsn());
+            long[] next = {1};
+            assertEquals(200, j.replay(1, v -> assertEquals(next[0]++, v.lsn())));
+            for (long lsn = 1; lsn <= 200; lsn += 37) {
+                assertArrayEquals(value(lsn, 500), j.read(lsn).value());
+            }
+            j.truncateBack(20);
+            j.append(value(21, 500));
+        }
+        try (Journal j = Journal.open(dir, small().build())) {
+            assertEquals(21, j.lastLsn());
+            assertEquals(21, j.replay(1, v -> { }));
+            assertArrayEquals(value(21, 500), j.read(21).value());
+        }
     }
 
     @Test

@@ -23,6 +23,8 @@ public final class Segment {
     private long firstLsn = -1;
     private long lastLsn = -1;
     private long records;
+    /** False until the frames were scanned: the end and last LSN come from the successor's header. */
+    private boolean loaded = true;
     private boolean reserved;
     private Arena mapArena;
     private MemorySegment mapped;
@@ -91,7 +93,24 @@ public final class Segment {
     }
 
     public boolean isEmpty() {
-        return records == 0;
+        return lastLsn < 0;
+    }
+
+    /** Whether the frames were scanned (index, first LSN and record count known). */
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    /**
+     * A sealed segment not scanned yet: its end and last LSN as its successor's header
+     * recorded them ({@code prevLastLsn} below the base LSN means it holds no record).
+     */
+    public void recorded(long endOffset, long lastLsn) {
+        this.endOffset = endOffset;
+        this.lastLsn = lastLsn >= baseLsn() ? lastLsn : -1;
+        this.firstLsn = -1;
+        this.records = 0;
+        this.loaded = false;
     }
 
     /** Accounts for a record frame of {@code frameBytes} at the current end. */
@@ -112,6 +131,7 @@ public final class Segment {
 
     /** Sets the state found by a scan. */
     public void scanned(long endOffset, long firstLsn, long lastLsn, long records) {
+        this.loaded = true;
         this.endOffset = endOffset;
         this.firstLsn = firstLsn;
         this.lastLsn = lastLsn;
