@@ -250,7 +250,6 @@ public final class Journal implements AutoCloseable {
             scans.add(r);
             durable = Math.max(durable, r.durableMark());
         }
-        long recordedDurable = durable;
 
         long droppedTail = 0;
         String tailReason = stopReason;
@@ -319,8 +318,14 @@ public final class Journal implements AutoCloseable {
         if (!segments.isEmpty()) {
             Segment active = segments.getLast();
             durableSegmentId = Math.min(durable, active.id() - 1);
-            if (segments.size() > 1 && recordedDurable < segments.get(segments.size() - 2).id()
-                    && durableSegmentId >= segments.get(segments.size() - 2).id()) {
+            long recorded = 0; // what the segments that remain say on disk
+            for (int i = 0; i < segments.size(); i++) {
+                recorded = Math.max(recorded, segments.get(i).header().durableSegmentId());
+                if (scans.get(i) != null) {
+                    recorded = Math.max(recorded, scans.get(i).durableMark());
+                }
+            }
+            if (durableSegmentId > recorded) {
                 // the mark that said so was in a segment deleted above: say it again
                 writeDurableMark(durableSegmentId);
                 active.file().datasync();

@@ -440,6 +440,20 @@ class JournalTest {
     }
 
     @Test
+    void stopModeKeepsTheDurableRecordOfTheSegmentsBeforeTheDamage() throws IOException {
+        fillSealedSegments(); // NONE mode: only close()'s DURABLE_MARK, in the last segment, says the others are durable
+        List<Path> files = segmentFiles();
+        flipByte(files.get(1), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        try (Journal j = Journal.open(dir, small().recoveryMode(RecoveryMode.STOP).build())) {
+            assertEquals(files.size() - 2, j.recoveryReport().droppedSegments(), j.recoveryReport().toString());
+        }
+        flipByte(files.get(0), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, small().build()),
+                "the first segment is still known durable although the segment holding that mark was deleted");
+        assertEquals(files.get(0), e.file());
+    }
+
+    @Test
     void missingMiddleSegmentIsReportedNotSkipped() throws IOException {
         fillSealedSegments();
         Files.delete(segmentFiles().get(1));
