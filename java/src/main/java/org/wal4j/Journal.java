@@ -216,12 +216,11 @@ public final class Journal implements AutoCloseable {
             headers.add(h);
         }
 
-        // 2. frames. Every segment is scanned; the headers' durableSegmentId and the
-        //    DURABLE_MARK frames say which sealed segments were synced (damage there is
-        //    corruption of durable data) and which were sealed in NONE mode and never synced
-        //    (they may be torn, like the active segment).
-        //    Sealed segments that a header already names durable are not read now: they are
-        //    scanned and checked against their successor's record when first needed.
+        // 2. frames. The headers' durableSegmentId and the DURABLE_MARK frames say which
+        //    sealed segments were synced (damage there is corruption of durable data) and
+        //    which were sealed in NONE mode and never synced (they may be torn, like the
+        //    active segment). Sealed segments a header already names durable are not read now
+        //    (unless verifyOnOpen or STOP): they are scanned and checked when first needed.
         int count = headers.size();
         List<SegmentScanner.Result> scans = new ArrayList<>();
         long[] fileBytes = new long[count];
