@@ -205,7 +205,8 @@ public final class Journal implements AutoCloseable {
                 problem = e;
             }
             if (problem != null) {
-                if (options.recoveryMode() == RecoveryMode.FAIL) {
+                // another format version is not damage: STOP must not delete what it cannot read
+                if (options.recoveryMode() == RecoveryMode.FAIL || problem.offset() == JournalFormat.VERSION_OFFSET) {
                     throw problem;
                 }
                 // STOP: the journal ends before this segment; it and every later one go, newest first
@@ -289,6 +290,10 @@ public final class Journal implements AutoCloseable {
                 // finds the same state again), then delete every later segment, newest first.
                 segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
                 Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+                if (tail.validFrames > 0 && options.strictTail()) {
+                    throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
+                            + tail.validFrames + " valid-looking record(s) (strictTail): " + reason);
+                }
                 droppedTail += cutTail(segment, fileBytes[i], tail);
                 framesAfterCut += tail.validFrames;
                 List<Segment> later = new ArrayList<>(segments.subList(i + 1, count));
@@ -316,6 +321,7 @@ public final class Journal implements AutoCloseable {
         }
         if (!segments.isEmpty()) {
             Segment active = segments.getLast();
+            active.reserved(active.file().size() >= options.segmentBytes()); // a cut may have ended the reservation
             durableSegmentId = Math.min(durable, active.id() - 1);
             long recorded = 0; // what the segments that remain say on disk
             for (int i = 0; i < segments.size(); i++) {
@@ -1240,6 +1246,16 @@ public final class Journal implements AutoCloseable {
             if (lsn >= lastLsn) {
                 return;
             }
+            // The segment to cut must be checked first: a scan that stopped at damage in a
+            // segment open did not read would otherwise be taken for its end, and durable
+            // records after the damage would be cut without a word.
+            Segment target = segments.getFirst();
+            for (Segment s : segments) {
+                if (s.baseLsn() <= lsn) {
+                    target = s;
+                }
+            }
+            loaded(target);
             try {
                 truncateBackLocked(lsn);
             } catch (IOException e) {
@@ -1283,6 +1299,10 @@ public final class Journal implements AutoCloseable {
                         kept[3] = fileOffset;
                     }
                 });
+        if (r.endOffset() != s.endOffset()) {
+            throw new CorruptionException(s.path(), r.endOffset(), kept[2], "frames end at " + r.endOffset()
+                    + " but the journal knew them to end at " + s.endOffset() + " (" + r.end() + ": " + r.reason() + ")");
+        }
         long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
         long fileBytes = s.file().size();

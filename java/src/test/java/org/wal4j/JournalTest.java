@@ -375,6 +375,45 @@ class JournalTest {
     }
 
     @Test
+    void truncateBackIntoADamagedUncheckedSegmentFailsInsteadOfCuttingDurableRecords() throws Exception {
+        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+            for (long lsn = 1; lsn <= 200; lsn++) {
+                j.append(value(lsn, 500));
+            }
+        }
+        List<Path> before = segmentFiles();
+        flipByte(before.getFirst(), JournalFormat.HEADER_BLOCK_BYTES + 3000);
+        String damaged = sha256(before.getFirst());
+        try (Journal j = Journal.open(dir, small().build())) {
+            long inFirst = Long.parseLong(before.get(1).getFileName().toString().substring(0, 20)) - 1;
+            assertThrows(CorruptionException.class, () -> j.truncateBack(inFirst));
+            assertEquals(200, j.lastLsn(), "nothing was truncated");
+            assertArrayEquals(value(200, 500), j.read(200).value(), "the journal stays usable");
+        }
+        assertEquals(before, segmentFiles(), "no segment was deleted");
+        assertEquals(damaged, sha256(before.getFirst()));
+    }
+
+    @Test
+    void segmentOfAnotherFormatVersionIsRefusedEvenInStopModeAndLeftAlone() throws IOException {
+        try (Journal j = Journal.open(dir, small().build())) {
+            j.append(value(1, 10));
+        }
+        Path seg = segmentFiles().getFirst();
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 0, 0, 0}), JournalFormat.VERSION_OFFSET);
+        }
+        String bytes = sha256(seg);
+        for (RecoveryMode mode : RecoveryMode.values()) {
+            CorruptionException e = assertThrows(CorruptionException.class,
+                    () -> Journal.open(dir, small().recoveryMode(mode).build()));
+            assertTrue(e.getMessage().contains("unsupported segment version=1"), e.getMessage());
+        }
+        assertEquals(List.of(seg), segmentFiles());
+        assertEquals(bytes, sha256(seg));
+    }
+
+    @Test
     void truncateBackIntoAnEarlierSegmentKeepsTheDurableRecordOfItsPredecessors() throws IOException {
         try (Journal j = Journal.open(dir, small().build())) {
             for (long lsn = 1; lsn <= 200; lsn++) {

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  *
  * Segment header (the first HEADER_BLOCK_BYTES = 4096 bytes; bytes 84..4095 are zero)
  *   0  magic          u64  "WAL4JSEG" (0x4745534a344c4157)
- *   8  version        u32  1
+ *   8  version        u32  2
  *  12  headerBytes    u32  4096: where the first frame starts
  *  16  segmentId      u64  never reused within a journal; successor = predecessor + 1
  *  24  baseLsn        u64  the LSN of the segment's first record; all its LSNs are >= it
@@ -54,7 +54,7 @@ public final class JournalFormat {
     public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public static final long MAGIC = 0x4745534a344c4157L; // "WAL4JSEG" read as a little-endian u64
-    public static final int VERSION = 1;
+    public static final int VERSION = 2; // 2: durableSegmentId at 72, CRC at 80 (1 had its CRC at 72)
     public static final int HEADER_BLOCK_BYTES = 4096;
 
     public static final int MAGIC_OFFSET = 0;
@@ -143,15 +143,16 @@ public final class JournalFormat {
         if (magic != MAGIC) {
             throw new FormatException(MAGIC_OFFSET, "not a wal4j segment: magic=0x" + Long.toHexString(magic));
         }
+        // the version first: another version's header may keep its CRC elsewhere
+        int version = src.get(U32, VERSION_OFFSET);
+        if (version != VERSION) {
+            throw new FormatException(VERSION_OFFSET, "unsupported segment version=" + version + " (this reader: " + VERSION + ")");
+        }
         int storedCrc = src.get(U32, HEADER_CRC_OFFSET);
         int crc = Checksums.mask(Checksums.crc32c(src, 0, HEADER_CRC_COVERED));
         if (storedCrc != crc) {
             throw new FormatException(HEADER_CRC_OFFSET, "segment header CRC mismatch: stored=0x"
                     + Integer.toHexString(storedCrc) + " computed=0x" + Integer.toHexString(crc));
-        }
-        int version = src.get(U32, VERSION_OFFSET);
-        if (version != VERSION) {
-            throw new FormatException(VERSION_OFFSET, "unsupported segment version=" + version + " (this reader: " + VERSION + ")");
         }
         int headerBytes = src.get(U32, HEADER_BYTES_OFFSET);
         if (headerBytes != HEADER_BLOCK_BYTES) {
