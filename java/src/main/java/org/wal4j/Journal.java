@@ -11,14 +11,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.wal4j.format.FormatException;
 import org.wal4j.format.FrameCrc;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
+import org.wal4j.io.Errno;
 import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
 import org.wal4j.log.Segment;
@@ -57,6 +62,10 @@ public final class Journal implements AutoCloseable {
     private static final int READ_CHUNK_BYTES = 1 << 20;
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
     private static final long SCAN_READ_BYTES = 64 << 10;
+    /** The staging buffer's alignment: the largest O_DIRECT block size supported. */
+    private static final int STAGING_ALIGNMENT = 4096;
+    static final String SYNC_THREAD_PREFIX = "wal4j-sync ";
+    static final String PREPARE_THREAD_PREFIX = "wal4j-prepare ";
 
     private final Path dir;
     private final JournalOptions options;
@@ -75,21 +84,50 @@ public final class Journal implements AutoCloseable {
     /** The memory {@link #decoder}'s offsets refer to after {@link #locate}: a mapping or {@link #readBuffer}. */
     private MemorySegment located;
 
-    /** Bytes of the active segment encoded in {@link #staging}, not yet written. */
-    private long stagedBytes;
+    /** File offset, in the active segment, of {@link #staging}'s first byte. */
+    private long stagingOffset;
+    /** Bytes of {@link #staging} holding frames: the active segment ends at stagingOffset + stagingUsed. */
+    private long stagingUsed;
+    /** Bytes at the start of {@link #staging} already written (direct mode: the carried partial block). */
+    private long stagingWritten;
+    /** The block size O_DIRECT writes are aligned and padded to; 1 when writes are buffered. */
+    private final int writeAlignment;
     /** The highest LSN ever appended (kept across reset and truncation), -1 if none. */
     private long lastLsn = -1;
     private long nextSegmentId = 1;
     /**
-     * Every segment with an id <= this is sealed and its frames are synced. In NONE mode a
-     * rollover does not wait for the sealed segment to reach the disk; {@link #sync()} syncs
-     * it later and records the fact durably (a DURABLE_MARK frame, or the next header), so
+     * Every segment with an id <= this is sealed and its frames are synced. Outside ALWAYS mode
+     * a rollover does not wait for the sealed segment to reach the disk; the next sync round
+     * syncs it and records the fact durably (a DURABLE_MARK frame, or the next header), so
      * that recovery knows which sealed segments may be torn and which are durable data.
      */
     private long durableSegmentId;
-    private boolean closed;
+    private volatile boolean closed;
     /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
     private IOException failure;
+
+    // Durability (all guarded by lock; durableLsn is also read without it)
+    private SyncPolicy policy;
+    /** A sync round's fdatasync is running outside the lock. */
+    private boolean syncing;
+    /** Signalled when a sync round ends (or the journal fails). */
+    private final Condition roundDone = lock.newCondition();
+    /** Wakes the background sync thread: an asynchronous append, a bound reached, a new policy, close. */
+    private final Condition syncerWake = lock.newCondition();
+    /** Wakes the spare-segment preparer: its spare was used, or close. */
+    private final Condition preparerWake = lock.newCondition();
+    private volatile long durableLsn = -1;
+    /** Frame bytes appended since the last sync round started (INTERVAL's byte bound). */
+    private long unsyncedBytes;
+    /** When the first of those bytes was appended (INTERVAL's time bound). */
+    private long unsyncedSinceNanos;
+    /** Asynchronous appends not completed yet, in LSN order. */
+    private final ArrayDeque<PendingAppend> pending = new ArrayDeque<>();
+    private Thread syncer;
+    private Thread preparer;
+    /** {@link SegmentFiles#SPARE} is zero-filled, synced and its name durable. */
+    private boolean spareReady;
+    private boolean spareFailed;
 
     private Journal(Path dir, JournalOptions options, IoBackend io, FileChannel lockChannel, FileLock fileLock)
             throws IOException {
@@ -98,10 +136,20 @@ public final class Journal implements AutoCloseable {
         this.io = io;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
-        this.staging = arena.allocate(options.writeBufferBytes(), 4096);
+        this.policy = options.syncPolicy();
         this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
         try {
+            this.writeAlignment = directAlignment(dir, options, io);
+            this.staging = arena.allocate(alignUp(options.writeBufferBytes(), STAGING_ALIGNMENT), STAGING_ALIGNMENT);
             this.recoveryReport = recover();
+            lock.lock();
+            try {
+                awaitDurableLocked(lastLsn); // what a crashed process wrote may still be only in the page cache
+                startPreparer();
+                updateSyncer();
+            } finally {
+                lock.unlock();
+            }
         } catch (IOException | RuntimeException e) {
             for (Segment s : segments) {
                 try {
@@ -113,6 +161,42 @@ public final class Journal implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    private static long alignUp(long n, long alignment) {
+        return (n + alignment - 1) / alignment * alignment;
+    }
+
+    /**
+     * The O_DIRECT block size, 1 when writes are buffered. Probed on the lock file (same
+     * filesystem, no side effect): a filesystem that refuses O_DIRECT fails the open here,
+     * before any segment is touched, or falls back when the options say so.
+     */
+    private static int directAlignment(Path dir, JournalOptions options, IoBackend io) throws IOException {
+        if (!options.direct()) {
+            return 1;
+        }
+        Path probe = dir.resolve(SegmentFiles.LOCK_FILE);
+        int alignment;
+        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.DIRECT)) {
+            alignment = f.directAlignment();
+        } catch (IoCallException e) {
+            if (e.errno() != Errno.EINVAL && e.errno() != 0) {
+                throw e;
+            }
+            if (!options.directFallback()) {
+                throw new IOException("O_DIRECT is refused by the filesystem of dir=" + dir + " (" + e.getMessage()
+                        + "); open with direct(false), or directFallback(true) to write buffered instead", e);
+            }
+            LOG.log(System.Logger.Level.WARNING, "wal4j: O_DIRECT refused by the filesystem, writing buffered "
+                    + "(directFallback): dir={0}: {1}", dir, e.getMessage());
+            return 1;
+        }
+        if (alignment > STAGING_ALIGNMENT || STAGING_ALIGNMENT % alignment != 0 || options.segmentBytes() % alignment != 0) {
+            throw new IOException("O_DIRECT alignment=" + alignment + " of dir=" + dir + " is not supported: it must divide "
+                    + STAGING_ALIGNMENT + " and segmentBytes=" + options.segmentBytes());
+        }
+        return alignment;
     }
 
     /** A buffer of at least {@code bytes}: {@code current} if large enough, else a new one. */
@@ -330,10 +414,11 @@ public final class Journal implements AutoCloseable {
                     recorded = Math.max(recorded, scans.get(i).durableMark());
                 }
             }
+            activate(active);
             if (durableSegmentId > recorded) {
                 // the mark that said so was in a segment deleted above: say it again
                 writeDurableMark(durableSegmentId);
-                active.file().datasync();
+                active.writer().datasync();
             }
         }
         for (Segment s : segments) {
@@ -432,20 +517,21 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Removes what follows the last valid frame and syncs the cut; returns the non-zero bytes
-     * dropped. A preallocated segment keeps its reserved size (the dropped range is
-     * re-reserved and reads as zeros); otherwise the file ends at the last valid frame.
+     * dropped. A preallocated segment keeps its size (the dropped range is written over with
+     * zeros); otherwise the file ends at the last valid frame.
      */
     private long cutTail(Segment segment, long fileBytes, Tail tail) throws IOException {
         if (fileBytes <= tail.end) {
             return 0;
         }
-        boolean keepSize = preallocates() && fileBytes <= options.segmentBytes();
+        boolean keepSize = preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT;
         if (keepSize && tail.nonZeroEnd <= tail.end) {
-            return 0; // only the reserved zeros
+            return 0; // only the zeros it was filled with
         }
-        segment.file().truncate(tail.end);
         if (keepSize) {
-            segment.file().allocate(tail.end, fileBytes - tail.end);
+            segment.file().zeroFill(tail.end, tail.nonZeroEnd - tail.end);
+        } else {
+            segment.file().truncate(tail.end);
         }
         segment.file().datasync();
         return tail.nonZeroEnd - tail.end;
@@ -453,23 +539,27 @@ public final class Journal implements AutoCloseable {
 
     // ---------------------------------------------------------------- append
 
-    /** Appends {@code value} with the next LSN, timestamp 0 and an empty key; returns the LSN. */
+    /**
+     * Appends {@code value} with the next LSN, timestamp 0 and an empty key; returns the LSN
+     * (in ALWAYS mode once the record is durable).
+     *
+     * @throws OutcomeUnknownException if a write or sync failed: the record may or may not be
+     *     durable, and the journal has failed
+     */
     public long append(byte[] value) throws IOException {
         return append(MemorySegment.ofArray(value));
     }
 
-    /** Appends {@code value} (copied) with the next LSN; returns the LSN. */
+    /** Appends {@code value} (copied) with the next LSN; returns the LSN. See {@link #append(byte[])}. */
     public long append(MemorySegment value) throws IOException {
         lock.lock();
         try {
             checkOpen();
             checkSizes(0, value.byteSize());
             long lsn = nextLsn();
-            try {
-                appendLocked(lsn, 0, EMPTY, value);
-                syncIfAlways();
-            } catch (IOException e) {
-                throw fail(e);
+            appendOrFail(lsn, 0, EMPTY, value);
+            if (policy.mode() == SyncMode.ALWAYS) {
+                awaitDurableLocked(lsn);
             }
             return lsn;
         } finally {
@@ -478,11 +568,14 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Appends a record with the caller's LSN, which must be greater than the last.
+     * Appends a record with the caller's LSN, which must be greater than the last (in ALWAYS
+     * mode, returns once it is durable).
      *
      * @throws IllegalArgumentException if lsn is 0, negative or not greater than the last,
      *     timestamp is negative, or key, value or record exceed the limits (the values are in
      *     the message)
+     * @throws OutcomeUnknownException if a write or sync failed: the record may or may not be
+     *     durable, and the journal has failed
      */
     public void append(long lsn, long timestamp, byte[] key, byte[] value) throws IOException {
         append(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
@@ -493,23 +586,76 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
-            if (lsn <= 0) {
-                throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
-            }
-            if (lsn <= lastLsn) {
-                throw new IllegalArgumentException("lsn=" + lsn + " must be greater than the last lsn=" + lastLsn);
-            }
-            checkTimestamp(timestamp);
-            checkSizes(key.byteSize(), value.byteSize());
-            try {
-                appendLocked(lsn, timestamp, key, value);
-                syncIfAlways();
-            } catch (IOException e) {
-                throw fail(e);
+            checkCallerLsn(lsn, timestamp, key, value);
+            appendOrFail(lsn, timestamp, key, value);
+            if (policy.mode() == SyncMode.ALWAYS) {
+                awaitDurableLocked(lsn);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Appends {@code value} with the next LSN and returns at once (after the record is
+     * encoded; a full staging buffer is written first). The future completes with the LSN
+     * when the record is durable, in any sync mode: a background thread syncs, sharing one
+     * fdatasync among every record appended meanwhile. It completes exceptionally with
+     * {@link OutcomeUnknownException} if that write or sync failed, and with
+     * {@link JournalClosedException} or {@link JournalFailedException} if the journal was
+     * closed or had failed before the append.
+     *
+     * @throws IllegalArgumentException if the value exceeds the limits (thrown, not completed)
+     */
+    public CompletableFuture<Long> appendAsync(byte[] value) {
+        return appendAsync(MemorySegment.ofArray(value));
+    }
+
+    /** As {@link #appendAsync(byte[])}, from a memory segment (copied). */
+    public CompletableFuture<Long> appendAsync(MemorySegment value) {
+        checkSizes(0, value.byteSize());
+        return appendPending(-1, 0, EMPTY, value);
+    }
+
+    /**
+     * As {@link #appendAsync(byte[])} with the caller's LSN, timestamp and key (the rules of
+     * {@link #append(long, long, byte[], byte[])}); the future completes with {@code lsn}.
+     */
+    public CompletableFuture<Long> appendAsync(long lsn, long timestamp, byte[] key, byte[] value) {
+        return appendPending(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+    }
+
+    /** Appends (with the next LSN if {@code lsn} is -1) and queues the future for the sync thread. */
+    private CompletableFuture<Long> appendPending(long lsn, long timestamp, MemorySegment key, MemorySegment value) {
+        CompletableFuture<Long> future = new CompletableFuture<>();
+        lock.lock();
+        try {
+            checkOpen();
+            if (lsn == -1) {
+                lsn = nextLsn();
+            } else {
+                checkCallerLsn(lsn, timestamp, key, value);
+            }
+            appendOrFail(lsn, timestamp, key, value);
+            pending.add(new PendingAppend(lsn, future));
+            updateSyncer();
+        } catch (IOException e) {
+            future.completeExceptionally(e);
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    private void checkCallerLsn(long lsn, long timestamp, MemorySegment key, MemorySegment value) {
+        if (lsn <= 0) {
+            throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
+        }
+        if (lsn <= lastLsn) {
+            throw new IllegalArgumentException("lsn=" + lsn + " must be greater than the last lsn=" + lastLsn);
+        }
+        checkTimestamp(timestamp);
+        checkSizes(key.byteSize(), value.byteSize());
     }
 
     /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
@@ -562,13 +708,11 @@ public final class Journal implements AutoCloseable {
                 checkSizes(records.key(i).byteSize(), records.value(i).byteSize());
             }
             long first = nextLsn();
-            try {
-                for (int i = 0; i < count; i++) {
-                    appendLocked(nextLsn(), records.timestamp(i), records.key(i), records.value(i));
-                }
-                syncIfAlways();
-            } catch (IOException e) {
-                throw fail(e);
+            for (int i = 0; i < count; i++) {
+                appendOrFail(nextLsn(), records.timestamp(i), records.key(i), records.value(i));
+            }
+            if (policy.mode() == SyncMode.ALWAYS) {
+                awaitDurableLocked(lastLsn);
             }
             return new LsnRange(first, lastLsn);
         } finally {
@@ -601,6 +745,15 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** {@link #appendLocked}, failing the journal if its I/O fails: the record's outcome is then unknown. */
+    private void appendOrFail(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
+        try {
+            appendLocked(lsn, timestamp, key, value);
+        } catch (IOException e) {
+            throw failed(e, lsn);
+        }
+    }
+
     /** Callers have checked the sizes (a batch checks all its records before appending any). */
     private void appendLocked(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
         long frameBytes = JournalFormat.recordFrameBytes(key.byteSize(), value.byteSize());
@@ -610,61 +763,120 @@ public final class Journal implements AutoCloseable {
         } else if (active.endOffset() + frameBytes > options.segmentBytes() && !active.isEmpty()) {
             active = rollover(lsn);
         }
-        if (stagedBytes + frameBytes > staging.byteSize()) {
+        if (stagingUsed + frameBytes > staging.byteSize()) {
             flushStaging();
         }
-        if (frameBytes > staging.byteSize()) {
+        if (stagingUsed + frameBytes > staging.byteSize()) {
+            // larger than the staging buffer: encoded in a buffer of its own, behind the
+            // carried tail block (direct mode), and written at once
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment frame = a.allocate(frameBytes, 4096);
-                JournalFormat.encodeRecord(frame, 0, active.salt(), lsn, timestamp, key, value, writeCrc);
-                active.file().write(active.endOffset(), frame);
+                long total = stagingUsed + frameBytes;
+                MemorySegment big = a.allocate(alignUp(total, writeAlignment), STAGING_ALIGNMENT);
+                MemorySegment.copy(staging, 0, big, 0, stagingUsed);
+                JournalFormat.encodeRecord(big, stagingUsed, active.salt(), lsn, timestamp, key, value, writeCrc);
+                writeOut(big, total);
             }
         } else {
-            JournalFormat.encodeRecord(staging, stagedBytes, active.salt(), lsn, timestamp, key, value, writeCrc);
-            stagedBytes += frameBytes;
+            JournalFormat.encodeRecord(staging, stagingUsed, active.salt(), lsn, timestamp, key, value, writeCrc);
+            stagingUsed += frameBytes;
         }
         active.appended(lsn, frameBytes);
         lastLsn = lsn;
-    }
-
-    private void syncIfAlways() throws IOException {
-        if (options.syncMode() == SyncMode.ALWAYS) {
-            syncLocked();
+        if (unsyncedBytes == 0) {
+            unsyncedSinceNanos = System.nanoTime();
+            if (policy.mode() == SyncMode.INTERVAL) {
+                syncerWake.signal(); // starts the time bound
+            }
+        }
+        unsyncedBytes += frameBytes;
+        if (policy.everyBytes() > 0 && unsyncedBytes >= policy.everyBytes() && unsyncedBytes - frameBytes < policy.everyBytes()) {
+            syncerWake.signal();
         }
     }
 
-    /** Writes the staged frames at the active segment's file position. */
+    /** Writes the staged frames not yet written. */
     private void flushStaging() throws IOException {
-        if (stagedBytes == 0) {
-            return;
+        if (stagingUsed > stagingWritten) {
+            writeOut(staging, stagingUsed);
         }
-        Segment active = segments.getLast();
-        long fileOffset = active.endOffset() - stagedBytes;
-        active.file().write(fileOffset, staging.asSlice(0, stagedBytes));
-        stagedBytes = 0;
     }
 
     /**
-     * Seals the active segment and starts the next one at {@code baseLsn}. Only in a mode that
-     * syncs are the sealed frames synced now; in NONE mode the next {@link #sync()} does it.
+     * Writes {@code buf[0, used)}, which starts at file offset {@link #stagingOffset}, and
+     * leaves staging ready for the next frame. Buffered: only the bytes not yet written go
+     * out. Direct: everything from the first (aligned) byte through the zero-padded end of the
+     * last block, and the last partial block stays at the start of staging to be written again
+     * with the next frames: the same bytes before them, so whichever sectors of the rewrite
+     * reach the disk, the frames written before are intact.
+     */
+    private void writeOut(MemorySegment buf, long used) throws IOException {
+        IoFile w = segments.getLast().writer();
+        if (writeAlignment > 1) {
+            long padded = alignUp(used, writeAlignment);
+            buf.asSlice(used, padded - used).fill((byte) 0);
+            w.write(stagingOffset, buf.asSlice(0, padded));
+            long keep = used % writeAlignment;
+            MemorySegment.copy(buf, used - keep, staging, 0, keep);
+            stagingOffset += used - keep;
+            stagingUsed = keep;
+            stagingWritten = keep;
+        } else {
+            w.write(stagingOffset + stagingWritten, buf.asSlice(stagingWritten, used - stagingWritten));
+            stagingOffset += used;
+            stagingUsed = 0;
+            stagingWritten = 0;
+        }
+    }
+
+    /**
+     * Makes {@code s} the active segment: opens its O_DIRECT descriptor (direct mode) and
+     * points staging at its end; in direct mode the partial block there is read back so that
+     * the next write rewrites it whole.
+     */
+    private void activate(Segment s) throws IOException {
+        if (writeAlignment > 1) {
+            s.directWriter(io.open(s.path(), OpenFlag.WRITE, OpenFlag.DIRECT));
+        }
+        long end = s.endOffset();
+        long keep = end % writeAlignment;
+        stagingOffset = end - keep;
+        stagingUsed = keep;
+        stagingWritten = keep;
+        if (keep > 0 && s.file().read(stagingOffset, staging.asSlice(0, keep)) != keep) {
+            throw new CorruptionException(s.path(), stagingOffset, s.lastLsn(), "the block holding the last frame is shorter than "
+                    + keep + " bytes (the file was cut under the journal)");
+        }
+    }
+
+    /**
+     * Seals the active segment and starts the next one at {@code baseLsn}. Only in ALWAYS
+     * mode are the sealed frames synced now (so the next header records them durable); in the
+     * other modes the next sync round does it and records it with a DURABLE_MARK.
      */
     private Segment rollover(long baseLsn) throws IOException {
         flushStaging();
         Segment sealed = segments.getLast();
-        if (options.syncMode() != SyncMode.NONE) {
+        if (policy.mode() == SyncMode.ALWAYS) {
             syncSealed(sealed);
         }
         return createSegment(baseLsn, sealed);
     }
 
-    /** Syncs every sealed segment not yet synced, up to and including {@code through}. */
+    /**
+     * Syncs every sealed segment not yet synced, up to and including {@code through}, through
+     * the descriptor that wrote it (a writeback error is reported to the descriptors open when
+     * it happened), then closes its O_DIRECT descriptor.
+     */
     private void syncSealed(Segment through) throws IOException {
         for (Segment s : segments) {
             if (s.id() > through.id()) {
                 break;
             }
             if (s.id() > durableSegmentId) {
-                s.file().datasync();
+                s.writer().datasync();
+            }
+            if (s != segments.getLast()) {
+                s.directWriter(null);
             }
         }
         durableSegmentId = Math.max(durableSegmentId, through.id());
@@ -675,106 +887,386 @@ public final class Journal implements AutoCloseable {
      * writes it (the caller syncs the active segment).
      */
     private void writeDurableMark(long segmentId) throws IOException {
-        if (stagedBytes + JournalFormat.MARK_FRAME_BYTES > staging.byteSize()) {
+        if (stagingUsed + JournalFormat.MARK_FRAME_BYTES > staging.byteSize()) {
             flushStaging();
         }
         Segment active = segments.getLast();
-        stagedBytes += JournalFormat.encodeDurableMark(staging, stagedBytes, active.salt(), segmentId, writeCrc);
+        stagingUsed += JournalFormat.encodeDurableMark(staging, stagingUsed, active.salt(), segmentId, writeCrc);
         active.skipped(JournalFormat.MARK_FRAME_BYTES);
         flushStaging();
     }
 
     /**
-     * Creates a segment: header written to a .tmp file and synced, renamed into place, the
-     * directory synced. Only then may records go into it, and only then does its header's
-     * record of the predecessor (endOffset, lastLsn) exist.
+     * Creates a segment and makes it active: header written and synced into a zero-filled
+     * spare (or a new .tmp file), renamed into place, the directory synced. Only then may
+     * records go into it, and only then does its header's record of the predecessor
+     * (endOffset, lastLsn) exist.
      */
     private Segment createSegment(long baseLsn, Segment prev) throws IOException {
         Path path = dir.resolve(SegmentFiles.name(baseLsn));
-        Path tmp = dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
         JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, SALTS.nextInt(),
                 prev == null ? 0 : prev.id(), prev == null ? 0 : Math.max(prev.lastLsn(), 0),
                 prev == null ? 0 : prev.endOffset(), System.currentTimeMillis(), durableSegmentId);
+        boolean fromSpare = spareReady;
+        Path source = fromSpare ? dir.resolve(SegmentFiles.SPARE) : dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
+        if (fromSpare) {
+            spareReady = false;
+            preparerWake.signal();
+        }
         try (Arena a = Arena.ofConfined();
-             IoFile f = io.open(tmp, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+             IoFile f = fromSpare ? io.open(source, OpenFlag.WRITE) : io.open(source, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
             MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
             JournalFormat.encodeHeader(block, h);
             f.write(0, block);
-            if (preallocates()) {
-                // reserved now, so appends fill allocated blocks instead of growing the file
-                f.allocate(JournalFormat.HEADER_BLOCK_BYTES, options.segmentBytes() - JournalFormat.HEADER_BLOCK_BYTES);
+            if (!fromSpare && preallocates()) {
+                f.zeroFill(JournalFormat.HEADER_BLOCK_BYTES, options.segmentBytes() - JournalFormat.HEADER_BLOCK_BYTES);
             }
             f.datasync();
         }
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(source, path, StandardCopyOption.ATOMIC_MOVE);
         io.syncDirectory(dir);
         nextSegmentId++;
-        if (prev != null) {
-            reopenReadOnly(prev);
-        }
         Segment s = new Segment(path, io.open(path, OpenFlag.READ, OpenFlag.WRITE), h, options.indexMode().newIndex());
         s.reserved(preallocates());
         segments.add(s);
+        activate(s);
+        startPreparer();
         return s;
     }
 
-    private void reopenReadOnly(Segment s) throws IOException {
-        s.file(io.open(s.path(), OpenFlag.READ));
+    // ---------------------------------------------------------------- spare segments
+
+    /** Lock held: starts the thread that prepares the next segment, if segments are preallocated and it is not running. */
+    private void startPreparer() {
+        if (preallocates() && preparer == null && !closed && !spareFailed) {
+            preparer = Thread.ofPlatform().name(PREPARE_THREAD_PREFIX + dir).daemon(true).unstarted(this::runPreparer);
+            preparer.start();
+        }
     }
 
-    // ---------------------------------------------------------------- sync / close
+    /**
+     * The preparer thread: keeps one zero-filled, synced spare file ready for the next
+     * rollover, outside the journal's lock. On a failure it logs and stops; rollovers then
+     * create their segments themselves (and fail the journal if the disk fails them too).
+     */
+    private void runPreparer() {
+        Path spare = dir.resolve(SegmentFiles.SPARE);
+        try (Arena a = Arena.ofConfined()) {
+            long chunk = Math.min(options.segmentBytes(), 1 << 20);
+            MemorySegment zeros = a.allocate(chunk, 4096);
+            while (true) {
+                lock.lock();
+                try {
+                    while (!closed && spareReady) {
+                        preparerWake.awaitUninterruptibly();
+                    }
+                    if (closed) {
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                try (IoFile f = io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                    for (long done = 0; done < options.segmentBytes() && !closed; done += chunk) {
+                        f.write(done, zeros.asSlice(0, Math.min(chunk, options.segmentBytes() - done)));
+                    }
+                    f.datasync();
+                }
+                io.syncDirectory(dir);
+                lock.lock();
+                try {
+                    spareReady = !closed;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "wal4j: preparing the next segment failed; rollovers will create "
+                    + "their segments themselves: dir=" + dir, e);
+            lock.lock();
+            try {
+                spareFailed = true;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            lock.lock();
+            try {
+                preparer = null;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
 
-    /** Makes every record appended so far durable. */
-    public void sync() throws IOException {
+    // ---------------------------------------------------------------- durability
+
+    /**
+     * The durable watermark: every record with an LSN up to it is durable (its write and an
+     * fdatasync after it returned 0); -1 before the first. Never ahead of {@link #lastLsn()};
+     * lowered by {@link #truncateBack}. Read without the lock.
+     */
+    public long durableLsn() {
+        return durableLsn;
+    }
+
+    /** The sync policy in force. */
+    public SyncPolicy policy() {
         lock.lock();
         try {
-            checkOpen();
-            try {
-                syncLocked();
-            } catch (IOException e) {
-                throw fail(e);
-            }
+            return policy;
         } finally {
             lock.unlock();
         }
     }
 
-    private void syncLocked() throws IOException {
-        if (segments.isEmpty()) {
-            return;
+    /**
+     * Changes the sync policy at run time. INTERVAL starts the background sync thread;
+     * leaving INTERVAL stops it once no asynchronous append waits on it. Records appended
+     * before keep the promise they were appended under (an ALWAYS append has returned
+     * durable; others become durable at the next sync).
+     */
+    public void setPolicy(SyncPolicy newPolicy) throws IOException {
+        java.util.Objects.requireNonNull(newPolicy, "policy");
+        lock.lock();
+        try {
+            checkOpen();
+            policy = newPolicy;
+            updateSyncer();
+        } finally {
+            lock.unlock();
         }
-        flushStaging();
-        if (segments.size() > 1) {
-            Segment lastSealed = segments.get(segments.size() - 2);
-            if (lastSealed.id() > durableSegmentId) {
-                syncSealed(lastSealed);
-                writeDurableMark(lastSealed.id());
+    }
+
+    /** Makes every record appended so far durable (joins a sync round in progress, or leads one). */
+    public void sync() throws IOException {
+        lock.lock();
+        try {
+            checkOpen();
+            awaitDurableLocked(lastLsn);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lock held. Returns once every record up to {@code lsn} is durable. Group commit: if no
+     * sync round is running, this thread leads one for everything appended so far; if one is
+     * running, it waits for it (the records appended meanwhile form the next round, led by one
+     * of their appenders). No timer: a round closes when its leader starts it.
+     */
+    private void awaitDurableLocked(long lsn) throws IOException {
+        while (durableLsn < lsn) {
+            if (failure != null) {
+                throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failure);
+            }
+            if (syncing) {
+                roundDone.awaitUninterruptibly();
+            } else {
+                syncRound();
             }
         }
-        segments.getLast().file().datasync();
     }
+
+    /**
+     * Lock held, no round running. Writes what is staged and syncs it: sealed segments not yet
+     * synced first (under the lock, with a DURABLE_MARK saying so), then the active segment's
+     * fdatasync outside the lock, so appenders can stage the next round meanwhile.
+     */
+    private void syncRound() throws IOException {
+        long target = lastLsn;
+        IoFile activeWriter;
+        try {
+            flushStaging();
+            if (segments.isEmpty()) {
+                durableLsn = Math.max(durableLsn, target);
+                return;
+            }
+            if (segments.size() > 1) {
+                Segment lastSealed = segments.get(segments.size() - 2);
+                if (lastSealed.id() > durableSegmentId) {
+                    syncSealed(lastSealed);
+                    writeDurableMark(lastSealed.id());
+                }
+            }
+            activeWriter = segments.getLast().writer();
+        } catch (IOException e) {
+            throw failed(e, target);
+        }
+        syncing = true;
+        unsyncedBytes = 0;
+        IOException error = null;
+        lock.unlock();
+        try {
+            activeWriter.datasync();
+        } catch (IOException e) {
+            error = e;
+        } finally {
+            lock.lock();
+            syncing = false;
+            roundDone.signalAll();
+        }
+        if (error != null) {
+            throw failed(error, target);
+        }
+        if (target > durableLsn) {
+            durableLsn = target;
+        }
+        if (!pending.isEmpty()) {
+            syncerWake.signal();
+        }
+    }
+
+    /** Lock held: starts the background sync thread if INTERVAL or an asynchronous append needs it, and wakes it. */
+    private void updateSyncer() {
+        boolean wanted = policy.mode() == SyncMode.INTERVAL || !pending.isEmpty();
+        if (wanted && syncer == null && !closed) {
+            syncer = Thread.ofPlatform().name(SYNC_THREAD_PREFIX + dir).daemon(true).unstarted(this::runSyncer);
+            syncer.start();
+        }
+        syncerWake.signal();
+    }
+
+    /**
+     * The background sync thread: completes asynchronous appends once durable (leading the
+     * sync rounds they need), and in INTERVAL mode syncs when a bound is reached. Futures are
+     * completed outside the lock, so their callbacks may call the journal. It ends itself when
+     * there is nothing left for it, and at close.
+     */
+    private void runSyncer() {
+        List<PendingAppend> done = new ArrayList<>();
+        lock.lock();
+        try {
+            while (true) {
+                while (!pending.isEmpty() && (failure != null || pending.peekFirst().lsn() <= durableLsn)) {
+                    done.add(pending.pollFirst());
+                }
+                if (!done.isEmpty()) {
+                    IOException f = failure;
+                    long durable = durableLsn;
+                    lock.unlock();
+                    try {
+                        complete(done, durable, f);
+                    } finally {
+                        lock.lock();
+                    }
+                    done.clear();
+                    continue;
+                }
+                if (failure == null && lastLsn > durableLsn && (!pending.isEmpty() || syncDue())) {
+                    try {
+                        awaitDurableLocked(lastLsn);
+                    } catch (IOException e) {
+                        // the journal has failed; the pending appends learn it above
+                    }
+                    continue;
+                }
+                if (closed || failure != null || (policy.mode() != SyncMode.INTERVAL && pending.isEmpty())) {
+                    return;
+                }
+                long waitNanos = nanosUntilDue();
+                try {
+                    if (waitNanos == Long.MAX_VALUE) {
+                        syncerWake.await();
+                    } else {
+                        syncerWake.awaitNanos(waitNanos);
+                    }
+                } catch (InterruptedException e) {
+                    LOG.log(System.Logger.Level.WARNING, "{0} was interrupted; it goes on (close() stops it)",
+                            Thread.currentThread().getName());
+                }
+            }
+        } finally {
+            syncer = null;
+            lock.unlock();
+        }
+    }
+
+    private void complete(List<PendingAppend> done, long durable, IOException failure) {
+        for (PendingAppend p : done) {
+            if (p.lsn() <= durable) {
+                p.future().complete(p.lsn());
+            } else {
+                p.future().completeExceptionally(new OutcomeUnknownException(dir, p.lsn(), p.lsn(), failure));
+            }
+        }
+    }
+
+    /** Lock held: whether an INTERVAL bound has been reached. */
+    private boolean syncDue() {
+        return policy.mode() == SyncMode.INTERVAL && unsyncedBytes > 0 && nanosUntilDue() <= 0;
+    }
+
+    /** Lock held: how long until an INTERVAL bound is reached; MAX_VALUE when nothing is unsynced or no time bound is set. */
+    private long nanosUntilDue() {
+        if (unsyncedBytes == 0 || lastLsn <= durableLsn) {
+            return Long.MAX_VALUE;
+        }
+        if (policy.everyBytes() > 0 && unsyncedBytes >= policy.everyBytes()) {
+            return 0;
+        }
+        if (policy.every().isZero()) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, unsyncedSinceNanos + policy.every().toNanos() - System.nanoTime());
+    }
+
+    private record PendingAppend(long lsn, CompletableFuture<Long> future) {}
 
     private boolean preallocates() {
-        return options.preallocate() && io.supportsAllocate() && options.segmentBytes() > JournalFormat.HEADER_BLOCK_BYTES;
+        return options.preallocate() && options.segmentBytes() > JournalFormat.HEADER_BLOCK_BYTES;
     }
 
-    /** Writes and syncs what is staged, closes every file; idempotent. Later calls fail with {@link JournalClosedException}. */
+    /** Whether writes go through O_DIRECT ({@link JournalOptions.Builder#direct}; false after a fallback). */
+    public boolean isDirect() {
+        return writeAlignment > 1;
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /**
+     * Writes and syncs what is staged, stops the journal's threads (waiting for them), and
+     * closes every file; idempotent. Later calls fail with {@link JournalClosedException}.
+     * Asynchronous appends still pending complete first.
+     *
+     * @throws OutcomeUnknownException if the final write or sync failed
+     */
     @Override
     public void close() throws IOException {
+        IOException first = null;
+        List<Thread> threads = new ArrayList<>();
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            closed = true;
-            IOException first = null;
             if (failure == null) { // after a failure nothing written since the last good sync can be trusted
                 try {
-                    syncLocked();
+                    awaitDurableLocked(lastLsn);
                 } catch (IOException e) {
-                    first = fail(e);
+                    first = e;
                 }
             }
+            while (syncing) {
+                roundDone.awaitUninterruptibly();
+            }
+            closed = true;
+            syncerWake.signalAll();
+            preparerWake.signalAll();
+            if (syncer != null) {
+                threads.add(syncer);
+            }
+            if (preparer != null) {
+                threads.add(preparer);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Thread t : threads) {
+            joinUninterruptibly(t);
+        }
+        lock.lock();
+        try {
             for (Segment s : segments) {
                 try {
                     s.close();
@@ -783,13 +1275,35 @@ public final class Journal implements AutoCloseable {
                 }
             }
             arena.close();
+            try {
+                Files.deleteIfExists(dir.resolve(SegmentFiles.SPARE)); // a crash before this: open deletes it
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "wal4j: could not delete the spare segment: dir=" + dir, e);
+            }
             fileLock.release();
             lockChannel.close();
-            if (first != null) {
-                throw first;
-            }
         } finally {
             lock.unlock();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        if (t == Thread.currentThread()) {
+            return; // close() called from a future's callback on the sync thread: it ends on its own
+        }
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -807,8 +1321,19 @@ public final class Journal implements AutoCloseable {
         if (failure == null) {
             failure = e;
             LOG.log(System.Logger.Level.ERROR, "wal4j journal failed; every later call will be refused: dir=" + dir, e);
+            roundDone.signalAll();
+            syncerWake.signalAll();
         }
         return e;
+    }
+
+    /**
+     * Fails the journal on {@code e} and returns what the caller whose records up to
+     * {@code lsn} were in flight is told: their outcome is unknown.
+     */
+    private OutcomeUnknownException failed(IOException e, long lsn) {
+        fail(e);
+        return new OutcomeUnknownException(dir, durableLsn + 1, Math.max(lsn, durableLsn + 1), e);
     }
 
     // ---------------------------------------------------------------- read
@@ -914,7 +1439,7 @@ public final class Journal implements AutoCloseable {
             throw notFound(lsn);
         }
         loaded(segment);
-        if (stagedBytes > 0 && segment == segments.getLast()) {
+        if (stagingUsed > stagingWritten && segment == segments.getLast()) {
             try {
                 flushStaging(); // read-your-writes: staged frames go to the page cache first
             } catch (IOException e) {
@@ -1255,6 +1780,7 @@ public final class Journal implements AutoCloseable {
                     target = s;
                 }
             }
+            awaitDurableLocked(lastLsn); // no append may wait on a record about to go (its LSN may be reused)
             loaded(target);
             try {
                 truncateBackLocked(lsn);
@@ -1267,7 +1793,6 @@ public final class Journal implements AutoCloseable {
     }
 
     private void truncateBackLocked(long lsn) throws IOException {
-        flushStaging();
         boolean deleted = false;
         while (segments.size() > 1 && segments.getLast().baseLsn() > lsn) {
             Segment s = segments.getLast();
@@ -1304,19 +1829,22 @@ public final class Journal implements AutoCloseable {
                     + " but the journal knew them to end at " + s.endOffset() + " (" + r.end() + ": " + r.reason() + ")");
         }
         long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
+        long oldEnd = s.endOffset();
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
         long fileBytes = s.file().size();
-        if (fileBytes > newEnd) {
+        if (preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT) {
+            s.file().zeroFill(newEnd, oldEnd - newEnd); // removed frames read as zeros, the segment keeps its size
+        } else if (fileBytes > newEnd) {
             s.file().truncate(newEnd);
-            if (preallocates() && fileBytes <= options.segmentBytes()) {
-                s.file().allocate(newEnd, fileBytes - newEnd); // removed frames read as zeros, space stays reserved
-            }
         }
+        activate(s);
         if (durableSegmentId > s.header().durableSegmentId()) {
             writeDurableMark(durableSegmentId); // a mark that said so may have been cut off
         }
         s.file().datasync();
         lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
+        durableLsn = Math.min(durableLsn, lastLsn); // LSNs above it will be new records
+        unsyncedBytes = 0;
     }
 
     private long lsnBeforeSegments() {
@@ -1388,8 +1916,8 @@ public final class Journal implements AutoCloseable {
         boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == nextLsn();
         if (!alreadyFresh) {
             if (active != null) {
-                syncLocked(); // its successor's header records where it ends
-                durableSegmentId = active.id();
+                awaitDurableLocked(lastLsn); // its successor's header records where it ends
+                syncSealed(active); // and that every segment before it is synced
             }
             createSegment(nextLsn(), active);
         }

@@ -2,6 +2,7 @@ package org.wal4j;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.io.IoCallException;
 
 /**
  * A call on a journal whose earlier write, sync, truncation or deletion failed. After such a
@@ -15,5 +16,10 @@ public final class JournalFailedException extends IOException {
     public JournalFailedException(Path dir, IOException firstFailure) {
         super("journal failed earlier and refuses further calls (re-open to recover): dir=" + dir
                 + " first failure: " + firstFailure.getMessage(), firstFailure);
+    }
+
+    /** The errno of the first failure, or 0 if it is unknown. */
+    public int errno() {
+        return getCause() instanceof IoCallException io ? io.errno() : 0;
     }
 }

@@ -9,7 +9,7 @@ import org.wal4j.format.JournalFormat;
 public final class JournalOptions {
     private final long segmentBytes;
     private final IndexMode indexMode;
-    private final SyncMode syncMode;
+    private final SyncPolicy syncPolicy;
     private final String ioBackend;
     private final int maxKeyBytes;
     private final int maxValueBytes;
@@ -19,11 +19,13 @@ public final class JournalOptions {
     private final boolean preallocate;
     private final long maxRecordBytes;
     private final boolean verifyOnOpen;
+    private final boolean direct;
+    private final boolean directFallback;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
         this.indexMode = b.indexMode;
-        this.syncMode = b.syncMode;
+        this.syncPolicy = b.syncPolicy;
         this.ioBackend = b.ioBackend;
         this.maxKeyBytes = b.maxKeyBytes;
         this.maxValueBytes = b.maxValueBytes;
@@ -32,6 +34,8 @@ public final class JournalOptions {
         this.strictTail = b.strictTail;
         this.preallocate = b.preallocate;
         this.verifyOnOpen = b.verifyOnOpen;
+        this.direct = b.direct;
+        this.directFallback = b.directFallback;
         this.maxRecordBytes = b.maxRecordBytes >= 0 ? b.maxRecordBytes : (long) maxKeyBytes + maxValueBytes;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
@@ -59,7 +63,19 @@ public final class JournalOptions {
     }
 
     public SyncMode syncMode() {
-        return syncMode;
+        return syncPolicy.mode();
+    }
+
+    public SyncPolicy syncPolicy() {
+        return syncPolicy;
+    }
+
+    public boolean direct() {
+        return direct;
+    }
+
+    public boolean directFallback() {
+        return directFallback;
     }
 
     public String ioBackend() {
@@ -108,7 +124,7 @@ public final class JournalOptions {
     public static final class Builder {
         private long segmentBytes = 64L << 20;
         private IndexMode indexMode = IndexMode.full();
-        private SyncMode syncMode = SyncMode.NONE;
+        private SyncPolicy syncPolicy = SyncPolicy.none();
         private String ioBackend = "auto";
         private int maxKeyBytes = 1024;
         private int maxValueBytes = 16 << 20;
@@ -118,6 +134,8 @@ public final class JournalOptions {
         private boolean preallocate = true;
         private long maxRecordBytes = -1;
         private boolean verifyOnOpen;
+        private boolean direct;
+        private boolean directFallback;
 
         private Builder() {}
 
@@ -136,9 +154,42 @@ public final class JournalOptions {
             return this;
         }
 
-        /** When appends become durable. Default {@link SyncMode#NONE}. */
+        /**
+         * When appends become durable: {@link SyncPolicy#of(SyncMode)} (INTERVAL with its
+         * default bounds). Default {@link SyncMode#NONE}.
+         */
         public Builder syncMode(SyncMode mode) {
-            this.syncMode = java.util.Objects.requireNonNull(mode, "syncMode");
+            this.syncPolicy = SyncPolicy.of(java.util.Objects.requireNonNull(mode, "syncMode"));
+            return this;
+        }
+
+        /** When appends become durable, with INTERVAL's bounds. Default {@link SyncPolicy#none()}. */
+        public Builder syncPolicy(SyncPolicy policy) {
+            this.syncPolicy = java.util.Objects.requireNonNull(policy, "syncPolicy");
+            return this;
+        }
+
+        /**
+         * Whether the active segment is written with O_DIRECT from the aligned staging buffer:
+         * each write goes from the block holding the last written byte through the padded end
+         * of the last frame, so a partial tail block is rewritten (with the same bytes before
+         * the new frames), never skipped. O_DIRECT alone is not durable: fdatasync still
+         * follows as the sync mode says. Reads go through a separate buffered descriptor.
+         * If the filesystem refuses O_DIRECT, open fails naming the errno, unless
+         * {@link #directFallback} is set. Default false.
+         */
+        public Builder direct(boolean direct) {
+            this.direct = direct;
+            return this;
+        }
+
+        /**
+         * With {@link #direct(boolean) direct(true)}: when the filesystem refuses O_DIRECT
+         * (EINVAL), write buffered instead, log it once, and report it in
+         * {@link Journal#isDirect()}. Default false: open fails.
+         */
+        public Builder directFallback(boolean fallback) {
+            this.directFallback = fallback;
             return this;
         }
 
@@ -206,10 +257,14 @@ public final class JournalOptions {
         }
 
         /**
-         * Whether a new segment file reserves its full {@link #segmentBytes} at creation
-         * ({@code fallocate}), so that appends fill reserved blocks instead of growing the file
-         * and cannot meet a full disk mid-segment on ext4 or XFS. Only where the backend can
-         * ({@code posix}); ignored on {@code java}. Default true.
+         * Whether segment files are written full of zeros to their {@link #segmentBytes}
+         * before records go into them, so that appends are pure overwrites of written blocks:
+         * fdatasync then has no metadata (block allocation, unwritten-extent conversion, file
+         * size) to write, and the disk cannot fill up mid-segment on an overwrite-in-place
+         * filesystem (ext4, XFS). The next segment is prepared by a background thread while
+         * the active one fills (the first is written at the first append); the directory is
+         * fsynced before it is used. Both backends. Costs one extra write of each segment.
+         * Default true.
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;

@@ -786,10 +786,14 @@ class JournalTest {
         Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build(), io);
         j.append("kept".getBytes());
         io.failDatasync = true;
-        IOException first = assertThrows(IOException.class, () -> j.append("unknown".getBytes()));
+        OutcomeUnknownException first = assertThrows(OutcomeUnknownException.class, () -> j.append("unknown".getBytes()));
+        assertEquals(2, first.firstLsn());
+        assertEquals(2, first.lastLsn());
+        assertEquals(org.wal4j.io.Errno.EIO, first.errno());
         io.failDatasync = false;
         JournalFailedException later = assertThrows(JournalFailedException.class, () -> j.append("refused".getBytes()));
-        assertEquals(first, later.getCause());
+        assertEquals(first.getCause(), later.getCause());
+        assertEquals(org.wal4j.io.Errno.EIO, later.errno());
         assertThrows(JournalFailedException.class, j::sync);
         assertThrows(JournalFailedException.class, () -> j.read(1));
         j.close();

@@ -19,6 +19,8 @@ public final class Segment {
     private final JournalFormat.SegmentHeader header;
     private final OffsetIndex index;
     private IoFile file;
+    /** An O_DIRECT descriptor that writes of the active segment go through, or null. */
+    private IoFile directWriter;
     private long endOffset;
     private long firstLsn = -1;
     private long lastLsn = -1;
@@ -53,6 +55,20 @@ public final class Segment {
             file.close();
         }
         file = newFile;
+    }
+
+    /** The file that frames are written and synced through: the O_DIRECT one if any, else {@link #file()}. */
+    public IoFile writer() {
+        return directWriter != null ? directWriter : file;
+    }
+
+    /** Sets (or, with null, closes and drops) the O_DIRECT descriptor that writes go through. */
+    public void directWriter(IoFile writer) throws IOException {
+        IoFile old = directWriter;
+        directWriter = writer;
+        if (old != null && old != writer) {
+            old.close();
+        }
     }
 
     public JournalFormat.SegmentHeader header() {
@@ -191,8 +207,12 @@ public final class Segment {
 
     public void close() throws IOException {
         unmap();
-        if (file != null) {
-            file.close();
+        try {
+            directWriter(null);
+        } finally {
+            if (file != null) {
+                file.close();
+            }
         }
     }
 

@@ -12,12 +12,15 @@ import java.util.regex.Pattern;
 /**
  * Names of a journal directory's files: segments are {@code <baseLsn, 20 digits>.wal4j};
  * a segment being created is first written as {@code <name>.tmp} and renamed into place,
- * so a {@code .tmp} file is always an unfinished creation and safe to delete.
+ * so a {@code .tmp} file is always an unfinished creation and safe to delete. The next
+ * segment, prepared ahead of need (zero-filled, no header yet), is {@value #SPARE}; it holds
+ * no record either and is deleted at open like the other {@code .tmp} files.
  */
 public final class SegmentFiles {
     public static final String SUFFIX = ".wal4j";
     public static final String TMP_SUFFIX = ".tmp";
     public static final String LOCK_FILE = "wal4j.lock";
+    public static final String SPARE = "spare.wal4j.tmp";
     private static final Pattern SEGMENT = Pattern.compile("(\\d{20})\\.wal4j");
     private static final Pattern TMP = Pattern.compile("\\d{20}\\.wal4j\\.tmp");
 
@@ -40,7 +43,7 @@ public final class SegmentFiles {
                 String name = p.getFileName().toString();
                 if (SEGMENT.matcher(name).matches()) {
                     segments.add(p);
-                } else if (TMP.matcher(name).matches()) {
+                } else if (TMP.matcher(name).matches() || name.equals(SPARE)) {
                     unfinished.add(p);
                 } else if (!name.equals(LOCK_FILE)) {
                     foreign.add(p);
