@@ -614,7 +614,7 @@ public final class Journal implements AutoCloseable {
     /** As {@link #appendAsync(byte[])}, from a memory segment (copied). */
     public CompletableFuture<Long> appendAsync(MemorySegment value) {
         checkSizes(0, value.byteSize());
-        return appendPending(-1, 0, EMPTY, value);
+        return appendPending(true, 0, 0, EMPTY, value);
     }
 
     /**
@@ -622,16 +622,17 @@ public final class Journal implements AutoCloseable {
      * {@link #append(long, long, byte[], byte[])}); the future completes with {@code lsn}.
      */
     public CompletableFuture<Long> appendAsync(long lsn, long timestamp, byte[] key, byte[] value) {
-        return appendPending(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+        return appendPending(false, lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
     }
 
-    /** Appends (with the next LSN if {@code lsn} is -1) and queues the future for the sync thread. */
-    private CompletableFuture<Long> appendPending(long lsn, long timestamp, MemorySegment key, MemorySegment value) {
+    /** Appends (with the next LSN if {@code autoLsn}, else the caller's) and queues the future for the sync thread. */
+    private CompletableFuture<Long> appendPending(boolean autoLsn, long lsn, long timestamp, MemorySegment key,
+            MemorySegment value) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         lock.lock();
         try {
             checkOpen();
-            if (lsn == -1) {
+            if (autoLsn) {
                 lsn = nextLsn();
             } else {
                 checkCallerLsn(lsn, timestamp, key, value);

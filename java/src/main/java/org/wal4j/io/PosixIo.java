@@ -22,9 +22,33 @@ import org.wal4j.bindings.libc.Libc;
 public final class PosixIo implements IoBackend {
     private static final System.Logger LOG = System.getLogger("org.wal4j.io");
     private static final String UNAVAILABLE_REASON = probe();
-    private static final PosixIo INSTANCE = new PosixIo();
+    private static final PosixIo INSTANCE = new PosixIo(null);
 
-    private PosixIo() {}
+    /** Null except in tests: see {@link SyscallFaults}. */
+    private final SyscallFaults faults;
+
+    private PosixIo(SyscallFaults faults) {
+        this.faults = faults;
+    }
+
+    /**
+     * Test seam: makes pwrite and the syncs meet EINTR and short writes before the kernel
+     * does, so that the retry loops are exercised. Package-private; production code never
+     * sets one.
+     */
+    interface SyscallFaults {
+        /** The byte count to pass to pwrite instead of {@code length} (1 to length), or -EINTR to fail it unrun. */
+        long pwrite(long length);
+
+        /** 0 to run fdatasync/fsync, or -EINTR to fail it unrun. */
+        int sync();
+    }
+
+    /** A PosixIo whose files consult {@code faults} before every pwrite and sync (tests only). */
+    static PosixIo withSyscallFaults(SyscallFaults faults) {
+        instance();
+        return new PosixIo(java.util.Objects.requireNonNull(faults));
+    }
 
     /** Whether this backend can be used in this JVM. */
     public static boolean isAvailable() {
@@ -144,7 +168,7 @@ public final class PosixIo implements IoBackend {
             }
             alignment = directAlignment(st);
         }
-        return new PosixFile(path, fd, direct, alignment);
+        return new PosixFile(path, fd, direct, alignment, faults);
     }
 
     /**
@@ -210,13 +234,15 @@ public final class PosixIo implements IoBackend {
         private final boolean direct;
         private final int alignment;
         private final CloseGuard guard;
+        private final SyscallFaults faults;
 
-        PosixFile(Path path, int fd, boolean direct, int alignment) {
+        PosixFile(Path path, int fd, boolean direct, int alignment, SyscallFaults faults) {
             this.path = path;
             this.fd = fd;
             this.direct = direct;
             this.alignment = alignment;
             this.guard = new CloseGuard(path);
+            this.faults = faults;
         }
 
         @Override
@@ -290,9 +316,11 @@ public final class PosixIo implements IoBackend {
                     long done = 0;
                     while (done < length) {
                         MemorySegment rest = done == 0 ? buf : buf.asSlice(done);
-                        long n = rwfFlags == 0
-                                ? Syscalls.pwrite(fd, rest, length - done, offset + done)
-                                : Syscalls.pwritev2(fd, rest, length - done, offset + done, rwfFlags);
+                        long ask = faults == null ? length - done : faults.pwrite(length - done);
+                        long n = ask < 0 ? ask
+                                : rwfFlags == 0
+                                ? Syscalls.pwrite(fd, rest, ask, offset + done)
+                                : Syscalls.pwritev2(fd, rest, ask, offset + done, rwfFlags);
                         if (n > 0) {
                             done += n;
                         } else if (n == 0) {
@@ -366,7 +394,8 @@ public final class PosixIo implements IoBackend {
             try {
                 int rc;
                 do {
-                    rc = full ? Syscalls.fsync(fd) : Syscalls.fdatasync(fd);
+                    rc = faults != null && faults.sync() < 0 ? -Errno.EINTR
+                            : full ? Syscalls.fsync(fd) : Syscalls.fdatasync(fd);
                 } while (rc == -Errno.EINTR);
                 if (rc < 0) {
                     throw new IoCallException(call, path, -rc, "", null);

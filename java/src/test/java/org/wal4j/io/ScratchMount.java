@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * up). Mounting needs root (or CAP_SYS_ADMIN): when it fails the test is skipped, with
  * mount's output as the reason. Close unmounts; close every file on it first.
  */
-final class ScratchMount implements AutoCloseable {
+public final class ScratchMount implements AutoCloseable {
     private final Path dir;
 
     private ScratchMount(Path dir) {
@@ -23,7 +23,7 @@ final class ScratchMount implements AutoCloseable {
     }
 
     /** Mounts {@code type} on {@code dir} with {@code options} (may be empty), or skips the test. */
-    static ScratchMount mount(Path dir, String type, String options) {
+    public static ScratchMount mount(Path dir, String type, String options) {
         List<String> command = new ArrayList<>(List.of("mount", "-t", type));
         if (!options.isEmpty()) {
             command.addAll(List.of("-o", options));
@@ -36,7 +36,7 @@ final class ScratchMount implements AutoCloseable {
         return new ScratchMount(dir);
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
