@@ -782,15 +782,15 @@ class JournalTest {
 
     @Test
     void failedSyncPoisonsTheJournalAndReopenRecovers() throws IOException {
-        FailingIo io = new FailingIo();
+        org.wal4j.io.FaultInjectingIo io = org.wal4j.io.FaultInjectingIo.over(org.wal4j.io.IoBackend.select())
+                .onlyPaths(p -> p.getFileName().toString().endsWith(SegmentFiles.SUFFIX)); // not the spare's preparer
         Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build(), io);
         j.append("kept".getBytes());
-        io.failDatasync = true;
+        io.failNth(org.wal4j.io.FaultInjectingIo.Call.DATASYNC, 1, org.wal4j.io.Errno.EIO);
         OutcomeUnknownException first = assertThrows(OutcomeUnknownException.class, () -> j.append("unknown".getBytes()));
         assertEquals(2, first.firstLsn());
         assertEquals(2, first.lastLsn());
         assertEquals(org.wal4j.io.Errno.EIO, first.errno());
-        io.failDatasync = false;
         JournalFailedException later = assertThrows(JournalFailedException.class, () -> j.append("refused".getBytes()));
         assertEquals(first.getCause(), later.getCause());
         assertEquals(org.wal4j.io.Errno.EIO, later.errno());
@@ -803,42 +803,6 @@ class JournalTest {
     }
 
     /** The selected backend, with fdatasync failing with EIO on demand. */
-    private static final class FailingIo implements org.wal4j.io.IoBackend {
-        private final org.wal4j.io.IoBackend delegate = org.wal4j.io.IoBackend.select();
-        volatile boolean failDatasync;
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public boolean supportsAllocate() {
-            return delegate.supportsAllocate();
-        }
-
-        @Override
-        public void syncDirectory(Path d) throws IOException {
-            delegate.syncDirectory(d);
-        }
-
-        @Override
-        public org.wal4j.io.IoFile open(Path path, org.wal4j.io.OpenFlag... flags) throws IOException {
-            org.wal4j.io.IoFile f = delegate.open(path, flags);
-            return (org.wal4j.io.IoFile) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {org.wal4j.io.IoFile.class}, (proxy, method, args) -> {
-                        if (failDatasync && method.getName().equals("datasync")) {
-                            throw new org.wal4j.io.IoCallException("fdatasync", path, org.wal4j.io.Errno.EIO, "(injected)", null);
-                        }
-                        try {
-                            return method.invoke(f, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
-        }
-    }
-
     @Test
     void reusableBatchAppendsTogetherAndCanBeRefilled() throws IOException {
         try (Journal j = Journal.open(dir, small().build())) {
