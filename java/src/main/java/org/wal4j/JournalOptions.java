@@ -21,6 +21,7 @@ public final class JournalOptions {
     private final boolean verifyOnOpen;
     private final boolean direct;
     private final boolean directFallback;
+    private final java.time.Duration followerSpin;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -36,6 +37,7 @@ public final class JournalOptions {
         this.verifyOnOpen = b.verifyOnOpen;
         this.direct = b.direct;
         this.directFallback = b.directFallback;
+        this.followerSpin = b.followerSpin;
         this.maxRecordBytes = b.maxRecordBytes >= 0 ? b.maxRecordBytes : (long) maxKeyBytes + maxValueBytes;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
@@ -76,6 +78,10 @@ public final class JournalOptions {
 
     public boolean directFallback() {
         return directFallback;
+    }
+
+    public java.time.Duration followerSpin() {
+        return followerSpin;
     }
 
     public String ioBackend() {
@@ -136,6 +142,7 @@ public final class JournalOptions {
         private boolean verifyOnOpen;
         private boolean direct;
         private boolean directFallback;
+        private java.time.Duration followerSpin = java.time.Duration.ZERO;
 
         private Builder() {}
 
@@ -281,6 +288,22 @@ public final class JournalOptions {
          */
         public Builder verifyOnOpen(boolean verify) {
             this.verifyOnOpen = verify;
+            return this;
+        }
+
+        /**
+         * How long an ALWAYS appender whose record waits for another thread's fdatasync
+         * (group commit) yields in a loop before it parks. Spinning keeps the cores busy, so
+         * the appender sees the sync's end at once instead of being woken (an idle virtual CPU
+         * takes tens of microseconds to wake); it costs CPU time for as long as it lasts, and
+         * helps only with many concurrent appenders (see the README's figures). Default
+         * {@link java.time.Duration#ZERO}: park at once.
+         */
+        public Builder followerSpin(java.time.Duration spin) {
+            if (spin.isNegative() || spin.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
+                throw new IllegalArgumentException("followerSpin=" + spin + " must be in [0, 1s]");
+            }
+            this.followerSpin = spin;
             return this;
         }
 

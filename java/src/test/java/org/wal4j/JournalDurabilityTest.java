@@ -122,7 +122,9 @@ class JournalDurabilityTest {
         int perThread = 40;
         FaultInjectingIo io = faultyOnSegments();
         Map<Long, byte[]> appended = new ConcurrentHashMap<>();
-        try (Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io)) {
+        // the direct run also covers followers that spin before parking
+        JournalOptions options = small(direct).syncMode(SyncMode.ALWAYS).followerSpin(Duration.ofMillis(direct ? 1 : 0)).build();
+        try (Journal j = Journal.open(dir, options, io)) {
             long syncsBefore = io.count(Call.DATASYNC);
             CountDownLatch start = new CountDownLatch(1);
             List<Thread> workers = new ArrayList<>();
@@ -287,6 +289,13 @@ class JournalDurabilityTest {
             j.setPolicy(SyncPolicy.always());
             assertEquals(j.append(new byte[] {2}), j.durableLsn());
         }
+    }
+
+    @Test
+    void followerSpinRejectsBadValuesNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JournalOptions.builder().followerSpin(Duration.ofSeconds(2)));
+        assertTrue(e.getMessage().contains("followerSpin=PT2S"), e.getMessage());
     }
 
     @Test
