@@ -39,13 +39,20 @@ import org.wal4j.log.SegmentScanner;
  * then last + 1, like go-wally's index); {@link #append(long, long, byte[], byte[])} takes
  * the caller's (gohacks), which must be greater than the last; gaps are allowed.
  *
- * <p><b>Durability</b> follows {@link JournalOptions#syncMode()}: with {@link SyncMode#NONE}
- * records are durable once {@link #sync()} or {@link #close()} returned; with
- * {@link SyncMode#ALWAYS} once {@code append} returned. A new or deleted segment is followed
- * by an fsync of the directory.
+ * <p><b>Durability</b> follows the {@link SyncPolicy}: with {@link SyncMode#NONE} records are
+ * durable once {@link #sync()} or {@link #close()} returned; with {@link SyncMode#INTERVAL}
+ * after a background sync ({@link #durableLsn()} tells); with {@link SyncMode#ALWAYS} once
+ * {@code append} returned, concurrent appenders sharing one write and one fdatasync (group
+ * commit). {@link #appendAsync} returns a future completed when the record is durable. A new
+ * or deleted segment is followed by an fsync of the directory. A failed write or sync fails
+ * the journal: the records in flight get {@link OutcomeUnknownException}, every later call
+ * {@link JournalFailedException}.
  *
- * <p><b>Threads.</b> Every method may be called from many threads; one lock orders them.
- * A record just appended is readable at once (read-your-writes), staged or not.
+ * <p><b>Threads.</b> Every method may be called from many threads; one lock orders them
+ * (an fdatasync runs outside it). A journal runs up to two daemon threads, {@code wal4j-sync}
+ * (INTERVAL, asynchronous appends) and {@code wal4j-prepare} (zero-filled segments ahead of
+ * need); {@link #close()} stops both. A record just appended is readable at once
+ * (read-your-writes), staged or not.
  *
  * <p><b>Recovery.</b> {@link #open} checks every segment's header and scans the active
  * (last) segment, and any sealed segment not known to be durable; the other sealed segments
