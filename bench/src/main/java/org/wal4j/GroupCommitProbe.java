@@ -10,7 +10,7 @@ import org.wal4j.io.*;
  * Not a JMH benchmark: a probe that shows how group commit behaves. N threads append in
  * ALWAYS mode for 4 s through a backend that counts and times the segment writes and
  * fdatasyncs; prints appends/s, rounds (fdatasyncs)/s, records per round and how busy the
- * fdatasync was. In package org.wal4j for Journal.open with a backend.
+ * fdatasync was, and the process CPU time per append. In package org.wal4j for Journal.open with a backend.
  * {@code java --enable-native-access=ALL-UNNAMED -cp bench/target/wal4j-bench.jar org.wal4j.GroupCommitProbe <threads> <recordBytes> <direct>}
  */
 public class GroupCommitProbe {
@@ -52,14 +52,18 @@ public class GroupCommitProbe {
         AtomicBoolean stop = new AtomicBoolean();
         syncs.set(0); syncNanos.set(0); writes.set(0); writeBytes.set(0); writeNanos.set(0);
         List<Thread> ts = new ArrayList<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < threads; i++) ts.add(Thread.ofPlatform().start(() -> { byte[] v = new byte[size]; try { while (!stop.get()) { j.append(v); appends.incrementAndGet(); } } catch (Exception e) { e.printStackTrace(); } }));
         Thread.sleep(4000);
         stop.set(true);
         for (Thread t : ts) t.join();
         double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("threads=%d size=%d direct=%b: %.0f appends/s, %.0f syncs/s, %.1f records/sync, sync mean %.0f us (busy %.0f%%), writes %d mean %.0f KiB %.0f us%n",
-            threads, size, direct, appends.get() / secs, syncs.get() / secs, (double) appends.get() / syncs.get(), syncNanos.get() / 1e3 / syncs.get(), 100.0 * syncNanos.get() / 1e9 / secs, writes.get(), writeBytes.get() / 1024.0 / writes.get(), writeNanos.get() / 1e3 / writes.get());
+        double cpuSecs = (os.getProcessCpuTime() - cpu0) / 1e9;
+        System.out.printf("threads=%d size=%d direct=%b: %.0f appends/s, %.0f syncs/s, %.1f records/sync, sync mean %.0f us (busy %.0f%%), writes %d mean %.0f KiB %.0f us; process CPU %.0f%% of %d cores, %.1f us CPU per append%n",
+            threads, size, direct, appends.get() / secs, syncs.get() / secs, (double) appends.get() / syncs.get(), syncNanos.get() / 1e3 / syncs.get(), 100.0 * syncNanos.get() / 1e9 / secs, writes.get(), writeBytes.get() / 1024.0 / writes.get(), writeNanos.get() / 1e3 / writes.get(),
+            100.0 * cpuSecs / secs / Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().availableProcessors(), cpuSecs * 1e6 / appends.get());
         j.close();
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -81,7 +82,12 @@ public final class Journal implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Segment> segments = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment staging;
+    /** Where appenders encode frames; swapped with {@link #sealedStaging} when a round takes it. */
+    private MemorySegment staging;
+    /** The other staging buffer: the one a sync round writes outside the lock (see {@link #syncRound}). */
+    private MemorySegment sealedStaging;
+    /** The write of the running sync round, while it may still be in flight; null otherwise. */
+    private RoundWrite roundWrite;
     private final FileChannel lockChannel;
     private final FileLock fileLock;
     private final RecoveryReport recoveryReport;
@@ -153,6 +159,7 @@ public final class Journal implements AutoCloseable {
         try {
             this.writeAlignment = directAlignment(dir, options, io);
             this.staging = arena.allocate(alignUp(options.writeBufferBytes(), STAGING_ALIGNMENT), STAGING_ALIGNMENT);
+            this.sealedStaging = arena.allocate(staging.byteSize(), STAGING_ALIGNMENT);
             this.recoveryReport = recover();
             lock.lock();
             try {
@@ -808,8 +815,9 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Writes the staged frames not yet written. */
+    /** Writes the staged frames not yet written, after the running round's write (so the file holds every appended frame). */
     private void flushStaging() throws IOException {
+        awaitRoundWrite();
         if (stagingUsed > stagingWritten) {
             writeOut(staging, stagingUsed);
         }
@@ -824,21 +832,105 @@ public final class Journal implements AutoCloseable {
      * reach the disk, the frames written before are intact.
      */
     private void writeOut(MemorySegment buf, long used) throws IOException {
-        IoFile w = segments.getLast().writer();
+        awaitRoundWrite();
+        segments.getLast().writer().write(writeOffset(), writeRegion(buf, used));
+        advanceStaging(buf, used, staging);
+    }
+
+    /** Lock held: the file offset of {@link #writeRegion}. */
+    private long writeOffset() {
+        return writeAlignment > 1 ? stagingOffset : stagingOffset + stagingWritten;
+    }
+
+    /** Lock held: what of {@code buf[0, used)} is to be written (direct: zero-padded to whole blocks). */
+    private MemorySegment writeRegion(MemorySegment buf, long used) {
         if (writeAlignment > 1) {
             long padded = alignUp(used, writeAlignment);
             buf.asSlice(used, padded - used).fill((byte) 0);
-            w.write(stagingOffset, buf.asSlice(0, padded));
-            long keep = used % writeAlignment;
-            MemorySegment.copy(buf, used - keep, staging, 0, keep);
-            stagingOffset += used - keep;
-            stagingUsed = keep;
-            stagingWritten = keep;
-        } else {
-            w.write(stagingOffset + stagingWritten, buf.asSlice(stagingWritten, used - stagingWritten));
-            stagingOffset += used;
-            stagingUsed = 0;
-            stagingWritten = 0;
+            return buf.asSlice(0, padded);
+        }
+        return buf.asSlice(stagingWritten, used - stagingWritten);
+    }
+
+    /**
+     * Lock held, once {@code buf[0, used)} is written or handed to a round: staging goes on at
+     * its end, in {@code next}; in direct mode the last partial block is carried to the start
+     * of {@code next}, to be written again with the frames after it.
+     */
+    private void advanceStaging(MemorySegment buf, long used, MemorySegment next) {
+        long keep = writeAlignment > 1 ? used % writeAlignment : 0;
+        MemorySegment.copy(buf, used - keep, next, 0, keep);
+        stagingOffset += used - keep;
+        stagingUsed = keep;
+        stagingWritten = keep;
+    }
+
+    /**
+     * A sync round's write of the staged frames, made outside the lock. Whoever must write
+     * the active segment under the lock meanwhile waits for it first ({@link #awaitRoundWrite}),
+     * still holding the lock: the write needs no lock, and no two writes of the active segment
+     * may be in flight at once (in direct mode both would write the carried block).
+     */
+    private static final class RoundWrite {
+        final IoFile file;
+        final long offset;
+        final MemorySegment bytes;
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile IOException error;
+
+        RoundWrite(IoFile file, long offset, MemorySegment bytes) {
+            this.file = file;
+            this.offset = offset;
+            this.bytes = bytes;
+        }
+
+        /** Outside the lock: writes, and says so to whoever waits; false if the write failed. */
+        boolean run() {
+            try {
+                file.write(offset, bytes);
+                return true;
+            } catch (IOException e) {
+                error = e;
+                return false;
+            } finally {
+                done.countDown();
+            }
+        }
+    }
+
+    /** Lock held: hands the staged frames to a round's write and goes on staging in the other buffer. */
+    private RoundWrite sealStaging() throws IOException {
+        MemorySegment sealed = staging;
+        long used = stagingUsed;
+        RoundWrite w = new RoundWrite(segments.getLast().writer(), writeOffset(), writeRegion(sealed, used));
+        advanceStaging(sealed, used, sealedStaging);
+        staging = sealedStaging;
+        sealedStaging = sealed;
+        roundWrite = w;
+        return w;
+    }
+
+    /** Lock held: waits until the running round's write, if any, has returned; its failure is this caller's too. */
+    private void awaitRoundWrite() throws IOException {
+        RoundWrite w = roundWrite;
+        if (w == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                w.done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        roundWrite = null;
+        if (w.error != null) {
+            throw w.error;
         }
     }
 
@@ -980,7 +1072,7 @@ public final class Journal implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                try (IoFile f = io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                try (IoFile f = openSpare(spare)) {
                     for (long done = 0; done < options.segmentBytes() && !closed; done += chunk) {
                         f.write(done, zeros.asSlice(0, Math.min(chunk, options.segmentBytes() - done)));
                     }
@@ -1011,6 +1103,25 @@ public final class Journal implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * Opens the spare for zero-filling: with O_DIRECT where the filesystem takes it at 4096-byte
+     * alignment, so the zeros are not copied into the page cache and written back later (CPU
+     * time and a burst of writeback that the journal's fdatasyncs would queue behind);
+     * buffered otherwise.
+     */
+    private IoFile openSpare(Path spare) throws IOException {
+        try {
+            IoFile f = io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE, OpenFlag.DIRECT);
+            if (f.isDirect() && STAGING_ALIGNMENT % f.directAlignment() == 0) {
+                return f;
+            }
+            f.close();
+        } catch (IOException refused) {
+            // O_DIRECT refused here (tmpfs, for one): buffered below
+        }
+        return io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
     }
 
     // ---------------------------------------------------------------- durability
@@ -1132,6 +1243,11 @@ public final class Journal implements AutoCloseable {
             this.lsn = lsn;
             this.thread = thread;
         }
+
+        void wake() {
+            woken = true;
+            LockSupport.unpark(thread);
+        }
     }
 
     /**
@@ -1140,15 +1256,21 @@ public final class Journal implements AutoCloseable {
      * their records need.
      */
     private void wakeWaiters() {
-        boolean leaderWoken = false;
+        if (failure == null) {
+            for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.lsn > durableLsn) { // the next leader first: the disk idles until it runs
+                    it.remove();
+                    w.wake();
+                    break;
+                }
+            }
+        }
         for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
-            boolean durable = w.lsn <= durableLsn;
-            if (durable || failure != null || !leaderWoken) {
-                leaderWoken |= !durable;
+            if (w.lsn <= durableLsn || failure != null) {
                 it.remove();
-                w.woken = true;
-                LockSupport.unpark(w.thread);
+                w.wake();
             }
         }
     }
@@ -1161,14 +1283,16 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Lock held, no round running. Writes what is staged and syncs it: sealed segments not yet
-     * synced first (under the lock, with a DURABLE_MARK saying so), then the active segment's
-     * fdatasync outside the lock, so appenders can stage the next round meanwhile.
+     * synced first (under the lock, with a DURABLE_MARK saying so); then, outside the lock, the
+     * active segment's staged frames are written from one staging buffer while appenders fill
+     * the other, and fdatasync'd. So appenders stage the next round during the whole round:
+     * with O_DIRECT the write takes as long as the fdatasync.
      */
     private void syncRound() throws IOException {
         long target = lastLsn;
         IoFile activeWriter;
+        RoundWrite write = null;
         try {
-            flushStaging();
             if (segments.isEmpty()) {
                 durableLsn = Math.max(durableLsn, target);
                 wakeWaiters();
@@ -1181,7 +1305,11 @@ public final class Journal implements AutoCloseable {
                     writeDurableMark(lastSealed.id());
                 }
             }
+            awaitRoundWrite();
             activeWriter = segments.getLast().writer();
+            if (stagingUsed > stagingWritten) {
+                write = sealStaging();
+            }
         } catch (IOException e) {
             throw failed(e, target);
         }
@@ -1190,11 +1318,18 @@ public final class Journal implements AutoCloseable {
         IOException error = null;
         lock.unlock();
         try {
-            activeWriter.datasync();
+            if (write == null || write.run()) {
+                activeWriter.datasync();
+            } else {
+                error = write.error;
+            }
         } catch (IOException e) {
             error = e;
         } finally {
             lock.lock();
+            if (roundWrite == write) {
+                roundWrite = null;
+            }
             syncing = false;
             roundDone.signalAll();
         }
@@ -1533,7 +1668,7 @@ public final class Journal implements AutoCloseable {
             throw notFound(lsn);
         }
         loaded(segment);
-        if (stagingUsed > stagingWritten && segment == segments.getLast()) {
+        if ((stagingUsed > stagingWritten || roundWrite != null) && segment == segments.getLast()) {
             try {
                 flushStaging(); // read-your-writes: staged frames go to the page cache first
             } catch (IOException e) {

@@ -165,6 +165,96 @@ class JournalDurabilityTest {
         }
     }
 
+    /** Runs {@code call} on a thread of its own (the common pool may have one thread here, and these calls block). */
+    private static <T> CompletableFuture<T> onItsOwnThread(java.util.concurrent.Callable<T> call) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void appendersStageAndReadWhileARoundWritesOutsideTheLock(boolean direct) throws Exception {
+        FaultInjectingIo io = faultyOnSegments();
+        try (Journal j = Journal.open(dir, small(direct).build(), io)) {
+            j.append(value(0, 1, 700));
+            j.append(value(0, 2, 700));
+            FaultInjectingIo.Gate gate = io.gateNth(Call.WRITE, 1);
+            CompletableFuture<Object> sync = onItsOwnThread(() -> {
+                j.sync();
+                return null;
+            });
+            try {
+                assertTrue(gate.awaitReached(), "the round's write");
+                // the lock is free during the round's write: appends go into the other staging buffer
+                assertEquals(3, onItsOwnThread(() -> j.append(value(0, 3, 700))).get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+                assertTrue(j.durableLsn() < 2, "record 2 is not durable before its write returned: " + j.durableLsn());
+                // a read of a record in the round's buffer waits for that write, then sees it
+                CompletableFuture<byte[]> read = onItsOwnThread(() -> j.read(2).value());
+                gate.open();
+                assertArrayEquals(value(0, 2, 700), read.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+            } finally {
+                gate.open();
+            }
+            sync.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(j.durableLsn() >= 2, "durable after the round: " + j.durableLsn());
+            j.sync();
+            assertEquals(3, j.durableLsn());
+        }
+        try (Journal reopened = Journal.open(dir, small(direct).build())) {
+            for (int i = 1; i <= 3; i++) {
+                assertArrayEquals(value(0, i, 700), reopened.read(i).value(), "lsn " + i);
+            }
+            assertEquals(3, reopened.lastLsn());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRoundWriteThatFailsFailsTheAppenderWaitingToWriteBehindIt(boolean direct) throws Exception {
+        FaultInjectingIo io = faultyOnSegments();
+        Journal j = Journal.open(dir, small(direct).writeBufferBytes(4096).build(), io);
+        j.append(value(0, 1, 1000));
+        j.sync();
+        j.append(value(0, 2, 1000));
+        FaultInjectingIo.Gate gate = io.gateNth(Call.WRITE, 1);
+        io.failNth(Call.WRITE, 1, Errno.EIO);
+        CompletableFuture<Object> sync = onItsOwnThread(() -> {
+            j.sync();
+            return null;
+        });
+        CompletableFuture<Object> appender;
+        try {
+            assertTrue(gate.awaitReached(), "the round's write");
+            appender = onItsOwnThread(() -> {
+                for (int i = 3; i < 10; i++) {
+                    j.append(value(0, i, 1000)); // fills the other buffer: it must write behind the round's write
+                }
+                return null;
+            });
+        } finally {
+            gate.open();
+        }
+        ExecutionException syncFailure = assertThrows(ExecutionException.class, () -> sync.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        OutcomeUnknownException e = assertInstanceOf(OutcomeUnknownException.class, syncFailure.getCause());
+        assertEquals(Errno.EIO, e.errno());
+        ExecutionException appendFailure = assertThrows(ExecutionException.class, () -> appender.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(appendFailure.getCause() instanceof OutcomeUnknownException || appendFailure.getCause() instanceof JournalFailedException,
+                appendFailure.getCause().toString());
+        assertEquals(1, j.durableLsn());
+        j.close();
+        try (Journal reopened = Journal.open(dir, small(direct).build())) {
+            assertArrayEquals(value(0, 1, 1000), reopened.read(1).value());
+            assertEquals(1, reopened.lastLsn(), "nothing written behind the failed write: " + reopened.recoveryReport());
+        }
+    }
+
     @Test
     void batchesInAlwaysModeAreDurableAsAWhole() throws Exception {
         try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build())) {

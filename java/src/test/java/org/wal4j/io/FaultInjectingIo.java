@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * A test {@link IoBackend} over a real one that counts calls and fails chosen ones: the Nth
  * write, datasync, fsync or directory sync (counted from when the rule is set) fails with the
  * given errno, as the kernel would report it, after which calls pass through again (a journal
- * must not have gone on). {@link #interruptingPosix} instead makes PosixIo's own pwrite and
+ * must not have gone on); {@link #gateNth} holds one call until the test lets it go. {@link #interruptingPosix} instead makes PosixIo's own pwrite and
  * sync loops meet EINTR and short writes, which must be invisible above the backend.
  */
 public final class FaultInjectingIo implements IoBackend {
@@ -30,6 +30,7 @@ public final class FaultInjectingIo implements IoBackend {
     private final IoBackend delegate;
     private final Map<Call, AtomicLong> counts = new EnumMap<>(Call.class);
     private final Map<Call, long[]> failAt = new EnumMap<>(Call.class); // {call number, errno}
+    private final Map<Call, Gate> gates = new EnumMap<>(Call.class);
     private volatile Predicate<Path> pathFilter = p -> true;
 
     private FaultInjectingIo(IoBackend delegate) {
@@ -84,6 +85,56 @@ public final class FaultInjectingIo implements IoBackend {
         return this;
     }
 
+    /**
+     * Holds the {@code nth} {@code call} from now at a gate until the test opens it (then a
+     * {@link #failNth} rule for the same call still applies): to see what the journal does
+     * while that call is in flight.
+     */
+    public Gate gateNth(Call call, long nth) {
+        Gate g = new Gate(counts.get(call).get() + nth);
+        synchronized (failAt) {
+            gates.put(call, g);
+        }
+        return g;
+    }
+
+    /** See {@link #gateNth}. */
+    public static final class Gate {
+        private final long at;
+        private final java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+
+        private Gate(long at) {
+            this.at = at;
+        }
+
+        /** Waits until the call is held at the gate; false after 10 s. */
+        public boolean awaitReached() throws InterruptedException {
+            return reached.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        /** Lets the held call go on. */
+        public void open() {
+            opened.countDown();
+        }
+
+        private void pass() {
+            reached.countDown();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    opened.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Counts and fails only calls on paths {@code filter} accepts (default: all). */
     public FaultInjectingIo onlyPaths(Predicate<Path> filter) {
         this.pathFilter = filter;
@@ -100,6 +151,18 @@ public final class FaultInjectingIo implements IoBackend {
             return;
         }
         long n = counts.get(call).incrementAndGet();
+        Gate gate;
+        synchronized (failAt) {
+            gate = gates.get(call);
+            if (gate != null && gate.at == n) {
+                gates.remove(call);
+            } else {
+                gate = null;
+            }
+        }
+        if (gate != null) {
+            gate.pass();
+        }
         synchronized (failAt) {
             long[] rule = failAt.get(call);
             if (rule != null && rule[0] == n) {
