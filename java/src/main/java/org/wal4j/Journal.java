@@ -73,6 +73,8 @@ public final class Journal implements AutoCloseable {
     private static final long SCAN_READ_BYTES = 64 << 10;
     /** The staging buffer's alignment: the largest O_DIRECT block size supported. */
     private static final int STAGING_ALIGNMENT = 4096;
+    /** The staging buffers grow to hold a record up to this size; a larger one is written on its own, under the lock. */
+    private static final long STAGING_GROWTH_LIMIT = 8 << 20;
     static final String SYNC_THREAD_PREFIX = "wal4j-sync ";
     static final String PREPARE_THREAD_PREFIX = "wal4j-prepare ";
 
@@ -787,9 +789,12 @@ public final class Journal implements AutoCloseable {
         if (stagingUsed + frameBytes > staging.byteSize()) {
             flushStaging();
         }
+        if (stagingUsed + frameBytes > staging.byteSize() && stagingUsed + frameBytes <= STAGING_GROWTH_LIMIT) {
+            growStaging(stagingUsed + frameBytes);
+        }
         if (stagingUsed + frameBytes > staging.byteSize()) {
-            // larger than the staging buffer: encoded in a buffer of its own, behind the
-            // carried tail block (direct mode), and written at once
+            // larger than the staging buffer can grow: encoded in a buffer of its own, behind
+            // the carried tail block (direct mode), and written at once
             try (Arena a = Arena.ofConfined()) {
                 long total = stagingUsed + frameBytes;
                 MemorySegment big = a.allocate(alignUp(total, writeAlignment), STAGING_ALIGNMENT);
@@ -813,6 +818,21 @@ public final class Journal implements AutoCloseable {
         if (policy.everyBytes() > 0 && unsyncedBytes >= policy.everyBytes() && unsyncedBytes - frameBytes < policy.everyBytes()) {
             syncerWake.signal();
         }
+    }
+
+    /**
+     * Lock held, staging flushed (so no round is writing from either buffer): replaces both
+     * staging buffers with ones of at least {@code bytes}, keeping the staged bytes. So records
+     * larger than {@link JournalOptions#writeBufferBytes} but within {@link #STAGING_GROWTH_LIMIT}
+     * are written by sync rounds, outside the lock, like small ones; the larger buffers stay
+     * (two of them: at most twice the limit).
+     */
+    private void growStaging(long bytes) {
+        long size = alignUp(bytes, STAGING_ALIGNMENT);
+        MemorySegment grown = Arena.ofAuto().allocate(size, STAGING_ALIGNMENT);
+        MemorySegment.copy(staging, 0, grown, 0, stagingUsed);
+        staging = grown;
+        sealedStaging = Arena.ofAuto().allocate(size, STAGING_ALIGNMENT);
     }
 
     /** Writes the staged frames not yet written, after the running round's write (so the file holds every appended frame). */
@@ -1106,12 +1126,17 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Opens the spare for zero-filling: with O_DIRECT where the filesystem takes it at 4096-byte
-     * alignment, so the zeros are not copied into the page cache and written back later (CPU
-     * time and a burst of writeback that the journal's fdatasyncs would queue behind);
-     * buffered otherwise.
+     * Opens the spare for zero-filling. A journal writing with O_DIRECT zero-fills with O_DIRECT
+     * too (where the filesystem takes it at 4096-byte alignment), so the zeros are not copied
+     * into the page cache and written back later, a burst its fdatasyncs would queue behind. A
+     * buffered journal zero-fills through the page cache: its writes then find the pages
+     * cached; without them a write of part of a page first reads the page from the disk
+     * (measured: a 4 KiB durable append went from 114 to 189 us at the median).
      */
     private IoFile openSpare(Path spare) throws IOException {
+        if (writeAlignment == 1) {
+            return io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
+        }
         try {
             IoFile f = io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE, OpenFlag.DIRECT);
             if (f.isDirect() && STAGING_ALIGNMENT % f.directAlignment() == 0) {
