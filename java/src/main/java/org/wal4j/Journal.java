@@ -147,6 +147,11 @@ public final class Journal implements AutoCloseable {
     /** {@link SegmentFiles#SPARE} is zero-filled, synced and its name durable. */
     private boolean spareReady;
     private boolean spareFailed;
+    /** Files of removed segments kept for reuse, oldest first (see {@link JournalOptions.Builder#recycleSegments}). */
+    private final ArrayDeque<Recycled> recycled = new ArrayDeque<>();
+
+    /** A removed segment's file kept for reuse, and the salt its frames carry. */
+    private record Recycled(Path path, int formerSalt) {}
 
     private Journal(Path dir, JournalOptions options, IoBackend io, FileChannel lockChannel, FileLock fileLock)
             throws IOException {
@@ -310,8 +315,9 @@ public final class Journal implements AutoCloseable {
                 problem = e;
             }
             if (problem != null) {
-                // another format version is not damage: STOP must not delete what it cannot read
-                if (options.recoveryMode() == RecoveryMode.FAIL || problem.offset() == JournalFormat.VERSION_OFFSET) {
+                // another format version (or flag) is not damage: STOP must not delete what it cannot read
+                if (options.recoveryMode() == RecoveryMode.FAIL || problem.offset() == JournalFormat.VERSION_OFFSET
+                        || problem.offset() == JournalFormat.FLAGS_OFFSET) {
                     throw problem;
                 }
                 // STOP: the journal ends before this segment; it and every later one go, newest first
@@ -412,7 +418,7 @@ public final class Journal implements AutoCloseable {
             }
             // the last segment: everything after the first invalid frame is a torn tail
             Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
-            if (tail.nonZeroEnd > r.endOffset() || tail.validFrames > 0) {
+            if (tail.dirtyEnd > r.endOffset() || tail.validFrames > 0) {
                 framesAfterCut = tail.validFrames;
                 tailReason = r.end() == SegmentScanner.End.CLEAN
                         ? "zeroed bytes at offset " + r.endOffset() + (framesAfterCut > 0 ? " followed by records" : "")
@@ -482,14 +488,18 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * What lies after the last valid frame: where the last non-zero byte ends, and how many
-     * records still decode there (an unsynced write that reached the disk out of order).
+     * What lies after the last valid frame: how many records still decode there (an unsynced
+     * write that reached the disk out of order), and where what recovery must remove ends.
+     * That is the last non-zero byte, except in a recycled segment, whose former contents
+     * follow its frames and are left alone: there it is the end of the last of those records,
+     * or of the frame at the cut if that frame is this segment's own torn write.
      */
-    private record Tail(long end, long nonZeroEnd, long validFrames) {}
+    private record Tail(long end, long dirtyEnd, long validFrames) {}
 
     private Tail inspectTail(Segment segment, long from, long fileBytes) throws IOException {
         long found = 0;
         long nonZeroEnd = from;
+        long foundEnd = from;
         long lastGoodLsn = Math.max(segment.lastLsn(), segment.baseLsn() - 1);
         FrameDecoder d = new FrameDecoder();
         long pos = from;
@@ -497,11 +507,15 @@ public final class Journal implements AutoCloseable {
             long want = Math.min(readBuffer.byteSize(), fileBytes - pos);
             long n = segment.file().read(pos, readBuffer.asSlice(0, want));
             long i = pos == from ? JournalFormat.FRAME_ALIGNMENT : 0; // the frame at the cut is the invalid one
+            if (pos == from && segment.header().recycled()) {
+                foundEnd = Math.max(foundEnd, from + ownTornFrameBytes(readBuffer, n, fileBytes - from, lastGoodLsn));
+            }
             while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
                 int s = d.decode(readBuffer, i, n, segment.salt());
                 if (s == FrameDecoder.RECORD && d.lsn() > lastGoodLsn) {
                     found++;
                     i += d.frameBytes();
+                    foundEnd = pos + i;
                 } else {
                     i += JournalFormat.FRAME_ALIGNMENT;
                 }
@@ -515,7 +529,31 @@ public final class Journal implements AutoCloseable {
                 break;
             }
         }
-        return new Tail(from, nonZeroEnd, found);
+        return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found);
+    }
+
+    /**
+     * In a recycled segment, the bytes at the cut are either this segment's own last write,
+     * torn, or the former segment's, whose records all have LSNs below this segment's. A
+     * record header there that is consistent in itself (type, flags, lengths) and carries an
+     * LSN above the last good one is this segment's: its bytes (up to the file's end) are
+     * returned, to be removed and reported. Otherwise 0. A write torn before its header
+     * reached the disk cannot be told from the former contents.
+     */
+    private static long ownTornFrameBytes(MemorySegment buf, long n, long left, long lastGoodLsn) {
+        if (n < JournalFormat.RECORD_HEADER_BYTES
+                || buf.get(ValueLayout.JAVA_BYTE, JournalFormat.TYPE_OFFSET) != JournalFormat.TYPE_RECORD
+                || buf.get(ValueLayout.JAVA_BYTE, JournalFormat.FLAGS_FRAME_OFFSET) != 0) {
+            return 0;
+        }
+        long length = Integer.toUnsignedLong(buf.get(JournalFormat.U32, JournalFormat.LENGTH_OFFSET));
+        long keyLength = Short.toUnsignedInt(buf.get(JournalFormat.U16, JournalFormat.KEY_LENGTH_OFFSET));
+        long valueLength = Integer.toUnsignedLong(buf.get(JournalFormat.U32, JournalFormat.VALUE_LENGTH_OFFSET));
+        long lsn = buf.get(JournalFormat.U64, JournalFormat.LSN_OFFSET);
+        if (length != JournalFormat.RECORD_HEADER_BYTES + keyLength + valueLength || lsn <= lastGoodLsn) {
+            return 0;
+        }
+        return Math.min(JournalFormat.align(length), left);
     }
 
     private static long lastNonZeroByte(MemorySegment buf, long n) {
@@ -537,25 +575,25 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Removes what follows the last valid frame and syncs the cut; returns the non-zero bytes
-     * dropped. A preallocated segment keeps its size (the dropped range is written over with
-     * zeros); otherwise the file ends at the last valid frame.
+     * Removes what follows the last valid frame and syncs the cut; returns the bytes dropped
+     * (up to {@link Tail#dirtyEnd}). A preallocated segment keeps its size (the dropped range
+     * is written over with zeros); otherwise the file ends at the last valid frame.
      */
     private long cutTail(Segment segment, long fileBytes, Tail tail) throws IOException {
         if (fileBytes <= tail.end) {
             return 0;
         }
         boolean keepSize = preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT;
-        if (keepSize && tail.nonZeroEnd <= tail.end) {
-            return 0; // only the zeros it was filled with
+        if (keepSize && tail.dirtyEnd <= tail.end) {
+            return 0; // only the zeros it was filled with, or a recycled file's former contents
         }
         if (keepSize) {
-            segment.file().zeroFill(tail.end, tail.nonZeroEnd - tail.end);
+            segment.file().zeroFill(tail.end, tail.dirtyEnd - tail.end);
         } else {
             segment.file().truncate(tail.end);
         }
         segment.file().datasync();
-        return tail.nonZeroEnd - tail.end;
+        return Math.max(tail.dirtyEnd - tail.end, 0);
     }
 
     // ---------------------------------------------------------------- append
@@ -1030,21 +1068,29 @@ public final class Journal implements AutoCloseable {
      */
     private Segment createSegment(long baseLsn, Segment prev) throws IOException {
         Path path = dir.resolve(SegmentFiles.name(baseLsn));
-        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, SALTS.nextInt(),
+        Recycled reuse = recycled.pollFirst();
+        int salt = SALTS.nextInt();
+        while (reuse != null && salt == reuse.formerSalt()) {
+            salt = SALTS.nextInt(); // the former frames must not pass this segment's CRCs
+        }
+        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, salt,
+                reuse != null ? JournalFormat.FLAG_RECYCLED : 0,
                 prev == null ? 0 : prev.id(), prev == null ? 0 : Math.max(prev.lastLsn(), 0),
                 prev == null ? 0 : prev.endOffset(), System.currentTimeMillis(), durableSegmentId);
-        boolean fromSpare = spareReady;
-        Path source = fromSpare ? dir.resolve(SegmentFiles.SPARE) : dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
+        boolean fromSpare = reuse == null && spareReady;
+        Path source = reuse != null ? reuse.path() : fromSpare ? dir.resolve(SegmentFiles.SPARE)
+                : dir.resolve(SegmentFiles.name(baseLsn) + SegmentFiles.TMP_SUFFIX);
         if (fromSpare) {
             spareReady = false;
             preparerWake.signal();
         }
+        boolean written = reuse != null || fromSpare;
         try (Arena a = Arena.ofConfined();
-             IoFile f = fromSpare ? io.open(source, OpenFlag.WRITE) : io.open(source, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+             IoFile f = written ? io.open(source, OpenFlag.WRITE) : io.open(source, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
             MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
             JournalFormat.encodeHeader(block, h);
             f.write(0, block);
-            if (!fromSpare && preallocates()) {
+            if (!written && preallocates()) {
                 f.zeroFill(JournalFormat.HEADER_BLOCK_BYTES, options.segmentBytes() - JournalFormat.HEADER_BLOCK_BYTES);
             }
             f.datasync();
@@ -1528,10 +1574,16 @@ public final class Journal implements AutoCloseable {
                 }
             }
             arena.close();
-            try {
-                Files.deleteIfExists(dir.resolve(SegmentFiles.SPARE)); // a crash before this: open deletes it
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "wal4j: could not delete the spare segment: dir=" + dir, e);
+            List<Path> spares = new ArrayList<>();
+            spares.add(dir.resolve(SegmentFiles.SPARE));
+            recycled.forEach(r -> spares.add(r.path()));
+            recycled.clear();
+            for (Path spare : spares) {
+                try {
+                    Files.deleteIfExists(spare); // a crash before this: open deletes it
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "wal4j: could not delete a spare segment: " + spare, e);
+                }
             }
             fileLock.release();
             lockChannel.close();
@@ -2128,8 +2180,7 @@ public final class Journal implements AutoCloseable {
                     if (!first.isEmpty() && first.lastLsn() >= lsn) {
                         break;
                     }
-                    first.close();
-                    Files.delete(first.path());
+                    retire(first);
                     segments.removeFirst();
                     deleted++;
                 }
@@ -2142,6 +2193,27 @@ public final class Journal implements AutoCloseable {
             return deleted;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Lock held: closes a segment removed from the front and deletes its file, or renames it
+     * aside for a later segment to be written into (the caller syncs the directory). Its
+     * frames carry its salt and LSNs below every LSN the journal can still append: the front
+     * only moves forward, and LSNs are appended in increasing order above it, so a recycled
+     * segment's recovery cannot take them for its own (the salt alone would allow a 2^-32
+     * accident; the LSN check does not).
+     */
+    private void retire(Segment s) throws IOException {
+        boolean keep = preallocates() && writeAlignment > 1 && recycled.size() < options.recycleSegments()
+                && s.file().size() == options.segmentBytes();
+        s.close();
+        if (keep) {
+            Path aside = dir.resolve(SegmentFiles.recycledName(s.id()));
+            Files.move(s.path(), aside, StandardCopyOption.ATOMIC_MOVE);
+            recycled.add(new Recycled(aside, s.salt()));
+        } else {
+            Files.delete(s.path());
         }
     }
 
@@ -2177,9 +2249,7 @@ public final class Journal implements AutoCloseable {
         }
         int deleted = 0;
         while (segments.size() > 1) {
-            Segment old = segments.getFirst();
-            old.close();
-            Files.delete(old.path());
+            retire(segments.getFirst());
             segments.removeFirst();
             deleted++;
         }

@@ -17,6 +17,7 @@ public final class JournalOptions {
     private final RecoveryMode recoveryMode;
     private final boolean strictTail;
     private final boolean preallocate;
+    private final int recycleSegments;
     private final long maxRecordBytes;
     private final boolean verifyOnOpen;
     private final boolean direct;
@@ -34,6 +35,7 @@ public final class JournalOptions {
         this.recoveryMode = b.recoveryMode;
         this.strictTail = b.strictTail;
         this.preallocate = b.preallocate;
+        this.recycleSegments = b.recycleSegments;
         this.verifyOnOpen = b.verifyOnOpen;
         this.direct = b.direct;
         this.directFallback = b.directFallback;
@@ -121,6 +123,10 @@ public final class JournalOptions {
         return verifyOnOpen;
     }
 
+    public int recycleSegments() {
+        return recycleSegments;
+    }
+
     /** The largest frame a record within the limits takes. */
     public long maxFrameBytes() {
         return Math.min(JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes), JournalFormat.recordFrameBytes(0, maxRecordBytes));
@@ -138,6 +144,7 @@ public final class JournalOptions {
         private RecoveryMode recoveryMode = RecoveryMode.FAIL;
         private boolean strictTail;
         private boolean preallocate = true;
+        private int recycleSegments = 2;
         private long maxRecordBytes = -1;
         private boolean verifyOnOpen;
         private boolean direct;
@@ -275,6 +282,30 @@ public final class JournalOptions {
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;
+            return this;
+        }
+
+        /**
+         * How many files of segments removed by {@link Journal#truncateFront} or
+         * {@link Journal#reset} an O_DIRECT journal keeps, renamed aside, to write its next
+         * segments into instead of zero-filling new ones (RocksDB's
+         * {@code recycle_log_file_num}): a journal that checkpoints then writes each byte
+         * once, not twice. A recycled segment's header says so; recovery ends its log at the
+         * first frame that is not its own, as it does at zeros (the former segment's frames
+         * have another salt and LSNs below the new segment's). What recovery cannot tell there
+         * is a torn last write from the former contents, so in a recycled segment a torn
+         * tail is cut without being reported. Applies only with {@link #preallocate} and
+         * O_DIRECT ({@link #direct}): a buffered write of part of a page that is not cached
+         * reads the page first, which a recycled file's old pages would make every small
+         * append pay. Only files of exactly {@link #segmentBytes} are kept; the rest, and any
+         * beyond this count, are deleted. Kept files are deleted by {@link Journal#close} and
+         * at open. 0 turns it off. Default 2.
+         */
+        public Builder recycleSegments(int files) {
+            if (files < 0 || files > 64) {
+                throw new IllegalArgumentException("recycleSegments=" + files + " must be in [0, 64]");
+            }
+            this.recycleSegments = files;
             return this;
         }
 

@@ -6,7 +6,9 @@ package org.wal4j;
  * @param segments segment files opened
  * @param records records in the segments open scanned: the active one and any sealed one not
  *     yet known durable (durable sealed segments are scanned when first read)
- * @param droppedTailBytes bytes cut from the active segment's torn tail (never acknowledged durable)
+ * @param droppedTailBytes bytes cut from the active segment's torn tail (never acknowledged durable);
+ *     in a recycled segment only this segment's own frames count, not the former contents
+ *     that follow them
  * @param tailReason why the tail was cut, or null
  * @param framesAfterCut valid-looking records found after the cut (out-of-order unsynced writes)
  * @param droppedSegments segments deleted after a never-synced torn sealed segment, or by

@@ -35,7 +35,8 @@ import org.wal4j.io.PosixIo;
  * commit), against the C write+fdatasync loop of {@code wal4j fsync-test} in the same run:
  * one thread, one record-sized write of a zero-filled file per fdatasync, O_DIRECT when the
  * journal's is. SampleTime gives p50/p99/p99.9 per append; durable appends/s = threads / mean.
- * Parameters: {@code -p backend=posix,java -p direct=false,true -p recordBytes=128,4096,65536}.
+ * Parameters: {@code -p backend=posix,java -p direct=false,true -p recordBytes=128,4096,65536
+ * -p segmentMiB=64 -p checkpointMiB=0}.
  * Journals and the C loop's file live under {@code -Dwal4j.bench.dir} (default {@code ./data}).
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -67,8 +68,25 @@ public class DurabilityBenchmark {
         @Param({"64"})
         public int segmentMiB;
 
+        /**
+         * Every this many MiB of records, a checkpoint: {@code truncateFront} drops what is older
+         * than the last checkpointMiB, as a database does after flushing its tables; the
+         * segments it removes are recycled (O_DIRECT). 0: never.
+         */
+        @Param({"0"})
+        public int checkpointMiB;
+
         Journal journal;
+        private long checkpointRecords;
         private Path dir;
+
+        long append(byte[] value) throws IOException {
+            long lsn = journal.append(value);
+            if (checkpointRecords > 0 && lsn % checkpointRecords == 0) {
+                journal.truncateFront(lsn - checkpointRecords);
+            }
+            return lsn;
+        }
 
         @Setup(Level.Trial)
         public void setUp() throws IOException {
@@ -82,6 +100,7 @@ public class DurabilityBenchmark {
                     .followerSpin(java.time.Duration.ofNanos(spinMicros * 1000L))
                     .build());
             journal.append(new byte[recordBytes]); // the first segment exists (zero-filled) before measuring
+            checkpointRecords = ((long) checkpointMiB << 20) / recordBytes;
         }
 
         @TearDown(Level.Trial)
@@ -106,25 +125,25 @@ public class DurabilityBenchmark {
     @Benchmark
     @Threads(1)
     public long always1(Durable d, Record r) throws IOException {
-        return d.journal.append(r.value);
+        return d.append(r.value);
     }
 
     @Benchmark
     @Threads(4)
     public long always4(Durable d, Record r) throws IOException {
-        return d.journal.append(r.value);
+        return d.append(r.value);
     }
 
     @Benchmark
     @Threads(16)
     public long always16(Durable d, Record r) throws IOException {
-        return d.journal.append(r.value);
+        return d.append(r.value);
     }
 
     @Benchmark
     @Threads(64)
     public long always64(Durable d, Record r) throws IOException {
-        return d.journal.append(r.value);
+        return d.append(r.value);
     }
 
     /** The C loop: pwrite of recordBytes + fdatasync per operation, over a zero-filled file. */

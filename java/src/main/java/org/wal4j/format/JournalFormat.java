@@ -19,7 +19,10 @@ import java.nio.ByteOrder;
  *  16  segmentId      u64  never reused within a journal; successor = predecessor + 1
  *  24  baseLsn        u64  the LSN of the segment's first record; all its LSNs are >= it
  *  32  salt           u32  random per segment; mixed into every frame CRC
- *  36  flags          u32  0
+ *  36  flags          u32  bit 0 RECYCLED: the file held an earlier segment of this journal;
+ *                          the bytes after this segment's frames may be that segment's (frames
+ *                          of another salt, with LSNs below baseLsn) and end the log as zeros
+ *                          do. Other bits: 0; a reader rejects a header with one set
  *  40  prevSegmentId  u64  0 for the first segment of a journal
  *  48  prevLastLsn    u64  the last LSN of the predecessor when this segment was created
  *  56  prevEndOffset  u64  the byte offset where the predecessor's frames end (durable)
@@ -94,6 +97,10 @@ public final class JournalFormat {
 
     public static final int MAX_KEY_BYTES = 0xFFFF;
 
+    /** Header flag: the file is recycled; what follows the frames may be an earlier segment's. */
+    public static final int FLAG_RECYCLED = 1;
+    private static final int KNOWN_FLAGS = FLAG_RECYCLED;
+
     private JournalFormat() {}
 
     /** Rounds up to the frame alignment. */
@@ -107,8 +114,13 @@ public final class JournalFormat {
     }
 
     /** The segment header as read or to be written. */
-    public record SegmentHeader(long segmentId, long baseLsn, int salt, long prevSegmentId, long prevLastLsn,
-                                long prevEndOffset, long createdMillis, long durableSegmentId) {}
+    public record SegmentHeader(long segmentId, long baseLsn, int salt, int flags, long prevSegmentId, long prevLastLsn,
+                                long prevEndOffset, long createdMillis, long durableSegmentId) {
+        /** Whether {@link #FLAG_RECYCLED} is set. */
+        public boolean recycled() {
+            return (flags & FLAG_RECYCLED) != 0;
+        }
+    }
 
     /** Writes a header into {@code dst[0, HEADER_BLOCK_BYTES)}; the rest of the block is zeroed. */
     public static void encodeHeader(MemorySegment dst, SegmentHeader h) {
@@ -119,7 +131,7 @@ public final class JournalFormat {
         dst.set(U64, SEGMENT_ID_OFFSET, h.segmentId());
         dst.set(U64, BASE_LSN_OFFSET, h.baseLsn());
         dst.set(U32, SALT_OFFSET, h.salt());
-        dst.set(U32, FLAGS_OFFSET, 0);
+        dst.set(U32, FLAGS_OFFSET, h.flags());
         dst.set(U64, PREV_SEGMENT_ID_OFFSET, h.prevSegmentId());
         dst.set(U64, PREV_LAST_LSN_OFFSET, h.prevLastLsn());
         dst.set(U64, PREV_END_OFFSET_OFFSET, h.prevEndOffset());
@@ -158,12 +170,17 @@ public final class JournalFormat {
         if (headerBytes != HEADER_BLOCK_BYTES) {
             throw new FormatException(HEADER_BYTES_OFFSET, "unsupported headerBytes=" + headerBytes);
         }
+        int flags = src.get(U32, FLAGS_OFFSET);
+        if ((flags & ~KNOWN_FLAGS) != 0) {
+            throw new FormatException(FLAGS_OFFSET, "unsupported segment header flags=0x" + Integer.toHexString(flags)
+                    + " (this reader knows 0x" + Integer.toHexString(KNOWN_FLAGS) + ")");
+        }
         if (src.byteSize() < HEADER_BLOCK_BYTES) {
             throw new FormatException(0, "segment header block truncated: fileBytes=" + src.byteSize()
                     + " need=" + HEADER_BLOCK_BYTES);
         }
         return new SegmentHeader(src.get(U64, SEGMENT_ID_OFFSET), src.get(U64, BASE_LSN_OFFSET),
-                src.get(U32, SALT_OFFSET), src.get(U64, PREV_SEGMENT_ID_OFFSET), src.get(U64, PREV_LAST_LSN_OFFSET),
+                src.get(U32, SALT_OFFSET), flags, src.get(U64, PREV_SEGMENT_ID_OFFSET), src.get(U64, PREV_LAST_LSN_OFFSET),
                 src.get(U64, PREV_END_OFFSET_OFFSET), src.get(U64, CREATED_MILLIS_OFFSET),
                 src.get(U64, DURABLE_SEGMENT_ID_OFFSET));
     }

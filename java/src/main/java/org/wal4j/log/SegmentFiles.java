@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * a segment being created is first written as {@code <name>.tmp} and renamed into place,
  * so a {@code .tmp} file is always an unfinished creation and safe to delete. The next
  * segment, prepared ahead of need (zero-filled, no header yet), is {@value #SPARE}; it holds
- * no record either and is deleted at open like the other {@code .tmp} files.
+ * no record either and is deleted at open like the other {@code .tmp} files. A segment file
+ * kept for reuse after a front truncation is {@code recycled-<segmentId, 20 digits>.wal4j.tmp}:
+ * its records were removed from the journal, and open deletes it too.
  */
 public final class SegmentFiles {
     public static final String SUFFIX = ".wal4j";
@@ -22,12 +24,17 @@ public final class SegmentFiles {
     public static final String LOCK_FILE = "wal4j.lock";
     public static final String SPARE = "spare.wal4j.tmp";
     private static final Pattern SEGMENT = Pattern.compile("(\\d{20})\\.wal4j");
-    private static final Pattern TMP = Pattern.compile("\\d{20}\\.wal4j\\.tmp");
+    private static final Pattern TMP = Pattern.compile("(recycled-)?\\d{20}\\.wal4j\\.tmp");
 
     private SegmentFiles() {}
 
     public static String name(long baseLsn) {
         return String.format("%020d%s", baseLsn, SUFFIX);
+    }
+
+    /** The name a removed segment's file is kept under for reuse. */
+    public static String recycledName(long segmentId) {
+        return String.format("recycled-%020d%s%s", segmentId, SUFFIX, TMP_SUFFIX);
     }
 
     /** The directory's listing, split by role. */

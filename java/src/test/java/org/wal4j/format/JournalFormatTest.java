@@ -164,10 +164,30 @@ class JournalFormatTest {
     @Test
     void headerRoundTrips() throws FormatException {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(3, 1001, SALT, 2, 1000, 65536, 1234567L, 2);
+        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(3, 1001, SALT, 0, 2, 1000, 65536, 1234567L, 2);
         JournalFormat.encodeHeader(block, h);
         assertEquals(h, JournalFormat.decodeHeader(block));
         assertEquals("WAL4JSEG", new String(block.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void recycledFlagRoundTrips() throws FormatException {
+        MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
+        JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(9, 77, SALT, JournalFormat.FLAG_RECYCLED, 8, 76, 8192, 1, 8);
+        JournalFormat.encodeHeader(block, h);
+        JournalFormat.SegmentHeader back = JournalFormat.decodeHeader(block);
+        assertEquals(h, back);
+        assertTrue(back.recycled());
+        assertEquals(JournalFormat.FLAG_RECYCLED, block.get(JournalFormat.U32, JournalFormat.FLAGS_OFFSET));
+    }
+
+    @Test
+    void unknownHeaderFlagIsRejectedWithItsValue() {
+        MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
+        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0x10, 0, 0, 0, 0, 0));
+        FormatException e = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block));
+        assertTrue(e.getMessage().contains("flags=0x10"), e.getMessage());
+        assertEquals(JournalFormat.FLAGS_OFFSET, e.offset());
     }
 
     @Test
@@ -181,7 +201,7 @@ class JournalFormatTest {
     @Test
     void headerWithFlippedFieldFailsCrc() {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0));
+        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0, 0));
         poke(block, JournalFormat.BASE_LSN_OFFSET, 0x02);
         FormatException e = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block));
         assertTrue(e.getMessage().contains("CRC mismatch"), e.getMessage());
@@ -191,7 +211,7 @@ class JournalFormatTest {
     @Test
     void truncatedHeaderSaysHowShort() {
         MemorySegment block = buffer(JournalFormat.HEADER_BLOCK_BYTES);
-        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0));
+        JournalFormat.encodeHeader(block, new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0, 0));
         FormatException e = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block.asSlice(0, 40)));
         assertTrue(e.getMessage().contains("fileBytes=40"), e.getMessage());
         FormatException e2 = assertThrows(FormatException.class, () -> JournalFormat.decodeHeader(block.asSlice(0, 1000)));

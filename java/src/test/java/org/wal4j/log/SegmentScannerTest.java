@@ -27,7 +27,7 @@ class SegmentScannerTest {
     private static MemorySegment image(Arena arena, long base, int count, int valueBytes, long[] frameEnds) {
         MemorySegment img = arena.allocate(JournalFormat.HEADER_BLOCK_BYTES
                 + (long) count * JournalFormat.recordFrameBytes(1, valueBytes), 4096);
-        JournalFormat.encodeHeader(img, new JournalFormat.SegmentHeader(1, base, SALT, 0, 0, 0, 0, 0));
+        JournalFormat.encodeHeader(img, new JournalFormat.SegmentHeader(1, base, SALT, 0, 0, 0, 0, 0, 0));
         long pos = JournalFormat.HEADER_BLOCK_BYTES;
         for (int i = 0; i < count; i++) {
             MemorySegment value = arena.allocate(valueBytes);
