@@ -394,20 +394,32 @@ class JournalTest {
         assertEquals(damaged, sha256(before.getFirst()));
     }
 
-    @Test
-    void segmentOfAnotherFormatVersionIsRefusedEvenInStopModeAndLeftAlone() throws IOException {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"version", "flags"})
+    void segmentOfAnotherFormatVersionOrWithUnknownFlagsIsRefusedEvenInStopModeAndLeftAlone(String field) throws Exception {
         try (Journal j = Journal.open(dir, small().build())) {
             j.append(value(1, 10));
         }
         Path seg = segmentFiles().getFirst();
-        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {1, 0, 0, 0}), JournalFormat.VERSION_OFFSET);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (field.equals("version")) {
+                ch.write(ByteBuffer.wrap(new byte[] {1, 0, 0, 0}), JournalFormat.VERSION_OFFSET);
+            } else { // a flag a later version may define, under a valid header CRC
+                ByteBuffer block = ByteBuffer.allocate(JournalFormat.HEADER_BLOCK_BYTES);
+                ch.read(block, 0);
+                JournalFormat.SegmentHeader h = JournalFormat.decodeHeader(MemorySegment.ofArray(block.array()));
+                JournalFormat.encodeHeader(MemorySegment.ofArray(block.array()), new JournalFormat.SegmentHeader(h.segmentId(),
+                        h.baseLsn(), h.salt(), 0x10, h.prevSegmentId(), h.prevLastLsn(), h.prevEndOffset(),
+                        h.createdMillis(), h.durableSegmentId()));
+                ch.write(block.rewind(), 0);
+            }
         }
         String bytes = sha256(seg);
         for (RecoveryMode mode : RecoveryMode.values()) {
             CorruptionException e = assertThrows(CorruptionException.class,
                     () -> Journal.open(dir, small().recoveryMode(mode).build()));
-            assertTrue(e.getMessage().contains("unsupported segment version=1"), e.getMessage());
+            assertTrue(e.getMessage().contains(field.equals("version") ? "unsupported segment version=1"
+                    : "unsupported segment header flags=0x10"), e.getMessage());
         }
         assertEquals(List.of(seg), segmentFiles());
         assertEquals(bytes, sha256(seg));
