@@ -2167,11 +2167,16 @@ public final class Journal implements AutoCloseable {
      * Drops records with LSN < {@code lsn} (after a checkpoint) by deleting every segment
      * whose records all lie below it, then syncing the directory. Whole segments only: records
      * below {@code lsn} that share a segment with records at or above it stay readable until
-     * that segment goes. The active segment is never deleted. Returns the segments deleted.
+     * that segment goes. The active segment is never deleted. Waits for a sync round that is
+     * running (it may be syncing a segment about to go). Returns the segments deleted.
      */
     public int truncateFront(long lsn) throws IOException {
         lock.lock();
         try {
+            checkOpen();
+            while (syncing) {
+                roundDone.awaitUninterruptibly(); // the running round may sync through a segment about to go
+            }
             checkOpen();
             int deleted = 0;
             try {

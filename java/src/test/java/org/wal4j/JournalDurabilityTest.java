@@ -255,6 +255,43 @@ class JournalDurabilityTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void truncateFrontOfTheSegmentARoundIsSyncingWaitsForThatRound(boolean direct) throws Exception {
+        FaultInjectingIo io = faultyOnSegments();
+        try (Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io)) {
+            for (int i = 1; i <= 14; i++) {
+                j.append(value(0, i, 4000)); // 15 frames of 4032 bytes fit a 64 KiB segment
+            }
+            FaultInjectingIo.Gate gate = io.gateNth(Call.DATASYNC, 1);
+            CompletableFuture<Long> last;
+            CompletableFuture<Long> next;
+            CompletableFuture<Integer> truncated;
+            try {
+                last = onItsOwnThread(() -> j.append(value(0, 15, 4000)));
+                assertTrue(gate.awaitReached(), "the round's fdatasync");
+                // does not fit: the rollover seals the segment whose descriptor the held round syncs through
+                next = onItsOwnThread(() -> j.append(value(0, 16, 4000)));
+                await("the rollover", () -> {
+                    try {
+                        return SegmentFiles.list(dir).segments().size() == 2;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                // removing that segment must not close the descriptor under the round (it failed with EBADF)
+                truncated = onItsOwnThread(() -> j.truncateFront(16));
+            } finally {
+                gate.open();
+            }
+            assertEquals(15, last.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(16, next.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(1, truncated.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(16, j.durableLsn());
+            assertEquals(16, j.firstLsn());
+        }
+    }
+
     @Test
     void batchesInAlwaysModeAreDurableAsAWhole() throws Exception {
         try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build())) {
