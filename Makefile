@@ -31,7 +31,7 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run test bench bindings native clean jdk
+.PHONY: run test crash-test bench bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
@@ -47,6 +47,12 @@ run: $(CLI_JAR)
 ## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback)
 test:
 	$(MVN) verify
+
+## crash-test: the crash-point exploration with more seeds (SEEDS=25 by default; make test runs 2)
+SEEDS ?= 25
+crash-test:
+	$(MVN) -pl native,java test -Dtest=CrashPointExplorationTest -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dwal4j.crash.seeds=$(SEEDS)
 
 ## bench: the JMH benchmarks; results go to bench/results/
 bench:

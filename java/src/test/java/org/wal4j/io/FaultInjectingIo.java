@@ -193,26 +193,9 @@ public final class FaultInjectingIo implements IoBackend {
         return new Faulty(delegate.open(path, flags));
     }
 
-    private final class Faulty implements IoFile {
-        private final IoFile f;
-
+    private final class Faulty extends ForwardingIoFile {
         Faulty(IoFile f) {
-            this.f = f;
-        }
-
-        @Override
-        public Path path() {
-            return f.path();
-        }
-
-        @Override
-        public boolean isDirect() {
-            return f.isDirect();
-        }
-
-        @Override
-        public int directAlignment() {
-            return f.directAlignment();
+            super(f);
         }
 
         @Override
@@ -228,16 +211,6 @@ public final class FaultInjectingIo implements IoBackend {
         }
 
         @Override
-        public boolean supportsWriteDsync() {
-            return f.supportsWriteDsync();
-        }
-
-        @Override
-        public long read(long offset, MemorySegment dst) throws IOException {
-            return f.read(offset, dst);
-        }
-
-        @Override
         public void datasync() throws IOException {
             enter(Call.DATASYNC, "fdatasync", f.path());
             f.datasync();
@@ -250,28 +223,8 @@ public final class FaultInjectingIo implements IoBackend {
         }
 
         @Override
-        public void allocate(long offset, long length) throws IOException {
-            f.allocate(offset, length);
-        }
-
-        @Override
         public void zeroFill(long offset, long length) throws IOException {
             f.zeroFill(offset, length); // its writes are the delegate's, not counted
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            f.truncate(size);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return f.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            f.close();
         }
     }
 }

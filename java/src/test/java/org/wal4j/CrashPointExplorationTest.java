@@ -1,0 +1,380 @@
+package org.wal4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.SimulatedDisk;
+import org.wal4j.io.SimulatedDisk.Loss;
+
+/**
+ * Crash-point exploration: a seeded workload (appends, batches, syncs, truncateFront/Back,
+ * reset, reopen, segment rollovers) runs on a {@link SimulatedDisk} that loses power at its
+ * first, second, ... last I/O call; each crash is imaged with every {@link Loss} and with
+ * unsynced directory entries lost or kept, then recovered twice and checked against a model:
+ * every record acknowledged durable is there, byte for byte, in LSN order without gaps; no
+ * record appears that was never appended at that LSN or that a returned truncation removed;
+ * recovering twice gives the same log; the journal is appendable and the next LSN follows.
+ * Prints how many crash points and images were explored and how many violations were found.
+ * {@code -Dwal4j.crash.seeds=N} explores N seeds per configuration (default 2).
+ */
+class CrashPointExplorationTest {
+    private static final int OPS = 40;
+
+    @TempDir
+    Path tmp;
+
+    /** A journal configuration: sync mode, and whether segments are zero-filled ahead (and recycled, with O_DIRECT). */
+    record Config(SyncMode mode, boolean preallocate, boolean direct) {
+        JournalOptions options() {
+            return JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(3000).maxKeyBytes(16)
+                    .syncMode(mode).preallocate(preallocate).direct(direct).build();
+        }
+    }
+
+    /**
+     * Without preallocation every I/O call is the workload thread's, so a crash point is the
+     * same call in every run. With it, the preparer thread zero-fills spares meanwhile and the
+     * numbering depends on the interleaving; every point is still explored and checked.
+     */
+    static Stream<Arguments> configurations() {
+        return Stream.of(Arguments.of(new Config(SyncMode.NONE, false, false)),
+                Arguments.of(new Config(SyncMode.ALWAYS, false, false)),
+                Arguments.of(new Config(SyncMode.ALWAYS, true, true)));
+    }
+
+    private static final Thread.UncaughtExceptionHandler DEFAULT_HANDLER = Thread.getDefaultUncaughtExceptionHandler();
+
+    @BeforeAll
+    static void quietPowerLossInJournalThreads() {
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (!(e instanceof SimulatedDisk.PowerLoss)) {
+                e.printStackTrace();
+            }
+        });
+    }
+
+    @AfterAll
+    static void restoreHandler() {
+        Thread.setDefaultUncaughtExceptionHandler(DEFAULT_HANDLER);
+    }
+
+    /** What the journal must and may hold after a crash, as far as the workload got. */
+    private static final class Model {
+        /** Every value each LSN may hold after recovery (appended, and not removed by a truncation that returned). */
+        final Map<Long, List<byte[]>> allowed = new HashMap<>();
+        /** The journal's records as the workload sees them. */
+        final TreeMap<Long, byte[]> log = new TreeMap<>();
+        /** Records of {@link #log} up to this LSN were acknowledged durable. */
+        long durable = -1;
+        /** Records below this LSN were removed by a truncateFront or reset that returned. */
+        long goneBelow = 0;
+        /** A truncateFront or reset that had not returned may have removed records below this. */
+        long mayBeGoneBelow = 0;
+        /** A truncateBack that had not returned may have removed records above this. */
+        long mayBeGoneAbove = Long.MAX_VALUE;
+        long next = 1;
+        /** The operations run, each with the I/O call count at its start (printed with a violation). */
+        final List<String> trace = new ArrayList<>();
+
+        void appending(long lsn, byte[] v) {
+            allowed.computeIfAbsent(lsn, k -> new ArrayList<>()).add(v);
+        }
+
+        void appended(long lsn, byte[] v, boolean durableNow) {
+            log.put(lsn, v);
+            next = lsn + 1;
+            if (durableNow) {
+                durable = lsn;
+            }
+        }
+
+        void allDurable() {
+            if (!log.isEmpty()) {
+                durable = Math.max(durable, log.lastKey());
+            }
+        }
+    }
+
+    private static byte[] value(Random r, long lsn) {
+        byte[] v = new byte[1 + r.nextInt(r.nextInt(8) == 0 ? 3000 : 400)];
+        r.nextBytes(v);
+        v[0] = (byte) lsn;
+        return v;
+    }
+
+    /** Runs the workload of {@code seed} until it ends or the power goes; the model says what it got to. */
+    private static void workload(Path dir, SimulatedDisk io, Config c, long seed, Model m) throws IOException {
+        Random r = new Random(seed);
+        SyncMode mode = c.mode();
+        Journal j = Journal.open(dir, c.options(), io);
+        try {
+            for (int op = 0; op < OPS; op++) {
+                int kind = r.nextInt(100);
+                m.trace.add(kind + "@" + io.calls());
+                boolean always = mode == SyncMode.ALWAYS;
+                if (kind < 50) {
+                    long lsn = m.next;
+                    byte[] v = value(r, lsn);
+                    m.appending(lsn, v);
+                    assertEquals(lsn, j.append(v));
+                    m.appended(lsn, v, always);
+                } else if (kind < 60) {
+                    byte[][] vs = new byte[1 + r.nextInt(4)][];
+                    for (int i = 0; i < vs.length; i++) {
+                        vs[i] = value(r, m.next + i);
+                        m.appending(m.next + i, vs[i]);
+                    }
+                    long first = m.next;
+                    assertEquals(first, j.appendBatch(vs).first());
+                    for (int i = 0; i < vs.length; i++) {
+                        m.appended(first + i, vs[i], always);
+                    }
+                } else if (kind < 75) {
+                    j.sync();
+                    m.allDurable();
+                } else if (kind < 82 && !m.log.isEmpty()) {
+                    long to = m.log.firstKey() + r.nextInt((int) (m.log.lastKey() - m.log.firstKey() + 1));
+                    m.mayBeGoneBelow = to;
+                    j.truncateFront(to);
+                    long first = j.firstLsn();
+                    if (first > 0) {
+                        m.goneBelow = Math.max(m.goneBelow, first);
+                        m.log.headMap(first).clear();
+                    }
+                    m.mayBeGoneBelow = m.goneBelow; // returned: what stays, stays
+                } else if (kind < 89 && !m.log.isEmpty()) {
+                    long to = Math.max(m.log.firstKey(), m.log.lastKey() - r.nextInt(4));
+                    boolean cuts = to < m.log.lastKey();
+                    m.mayBeGoneAbove = to;
+                    j.truncateBack(to);
+                    m.mayBeGoneAbove = Long.MAX_VALUE;
+                    m.log.tailMap(to, false).clear();
+                    m.allowed.keySet().removeIf(lsn -> lsn > to);
+                    m.durable = Math.min(m.durable, to);
+                    m.next = to + 1;
+                    if (cuts) {
+                        m.allDurable(); // a truncateBack that cuts syncs first; one at the last LSN does nothing
+                    }
+                } else if (kind < 92) {
+                    m.mayBeGoneBelow = m.next;
+                    j.reset();
+                    m.log.clear();
+                    m.goneBelow = m.next;
+                    m.mayBeGoneBelow = m.goneBelow;
+                } else {
+                    j.close();
+                    m.allDurable();
+                    j = Journal.open(dir, c.options(), io);
+                }
+            }
+            j.close();
+            m.allDurable();
+        } catch (SimulatedDisk.PowerLoss lost) {
+            // the journal is abandoned as it is; the caller revives the disk and closes it
+            throw lost;
+        } finally {
+            lastJournal = j;
+        }
+    }
+
+    private static Journal lastJournal;
+
+    /** Recovers {@code dir} and lists its records. */
+    private static List<RecordCopy> recover(Path dir, Config c) throws Exception {
+        List<RecordCopy> records = new ArrayList<>();
+        try (Journal j = Journal.open(dir, c.options())) {
+            j.replay(0, v -> records.add(new RecordCopy(v.lsn(), v.value().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))));
+        }
+        return records;
+    }
+
+    private record RecordCopy(long lsn, byte[] value) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RecordCopy c && c.lsn == lsn && Arrays.equals(c.value, value);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(lsn) * 31 + Arrays.hashCode(value);
+        }
+    }
+
+    /** Checks one image against the model; returns what is wrong, or null. */
+    private static String check(Path image, Config c, Model m) {
+        try {
+            List<RecordCopy> first = recover(image, c);
+            for (int i = 0; i < first.size(); i++) {
+                RecordCopy rc = first.get(i);
+                if (i > 0 && rc.lsn != first.get(i - 1).lsn + 1) {
+                    return "lsn " + rc.lsn + " follows " + first.get(i - 1).lsn;
+                }
+                if (rc.lsn < m.goneBelow) {
+                    return "lsn " + rc.lsn + " was truncated away (gone below " + m.goneBelow + ")";
+                }
+                List<byte[]> may = m.allowed.getOrDefault(rc.lsn, List.of());
+                if (may.stream().noneMatch(v -> Arrays.equals(v, rc.value))) {
+                    return "lsn " + rc.lsn + " holds a value never appended at it (or truncated away)";
+                }
+            }
+            Map<Long, byte[]> got = new HashMap<>();
+            first.forEach(rc -> got.put(rc.lsn, rc.value));
+            for (Map.Entry<Long, byte[]> e : m.log.headMap(m.durable, true).entrySet()) {
+                if (e.getKey() >= Math.max(m.goneBelow, m.mayBeGoneBelow) && e.getKey() <= m.mayBeGoneAbove && !Arrays.equals(e.getValue(), got.get(e.getKey()))) {
+                    return "durable lsn " + e.getKey() + " is " + (got.containsKey(e.getKey()) ? "changed" : "missing")
+                            + " (durable through " + m.durable + ")";
+                }
+            }
+            List<RecordCopy> second = recover(image, c);
+            if (!second.equals(first)) {
+                return "a second recovery gives another log: " + second.size() + " records against " + first.size();
+            }
+            try (Journal j = Journal.open(image, c.options())) {
+                long next = j.append(new byte[] {42});
+                long last = first.isEmpty() ? -1 : first.getLast().lsn;
+                if (last >= 0 ? next != last + 1 : next <= Math.max(m.durable, m.goneBelow - 1)) {
+                    return "the next lsn is " + next + " after a recovered last lsn of " + last;
+                }
+            }
+            return null;
+        } catch (Exception | AssertionError e) {
+            return "recovery failed: " + e;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void everyCrashPointOfAShortWorkloadRecovers(Config config) throws Exception {
+        int seeds = Integer.getInteger("wal4j.crash.seeds", 2);
+        long points = 0;
+        long images = 0;
+        List<String> violations = new ArrayList<>();
+        for (long seed = 1; seed <= seeds; seed++) {
+            // the whole run first: how many I/O calls there are to crash at
+            Path full = Files.createDirectories(tmp.resolve("full-" + seed));
+            SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
+            workload(full, counting, config, seed, new Model());
+            long calls = counting.calls();
+            assertTrue(calls > 20, "the workload makes I/O calls: " + calls);
+            for (long at = 1; at <= calls + 1; at++) {
+                Path dir = Files.createDirectories(tmp.resolve("run-" + seed + "-" + at));
+                SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
+                Model m = new Model();
+                try {
+                    workload(dir, disk, config, seed, m);
+                    disk.powerOff();
+                } catch (SimulatedDisk.PowerLoss expected) {
+                    disk.revive();
+                    try {
+                        lastJournal.close();
+                    } catch (Exception | Error ignored) {
+                        // the crashed journal only needs its descriptors and memory released
+                    }
+                }
+                points++;
+                for (Loss loss : Loss.values()) {
+                    for (boolean keepNames : new boolean[] {false, true}) {
+                        Path image = tmp.resolve("image-" + seed + "-" + at + "-" + loss + "-" + keepNames);
+                        disk.image(image, loss, keepNames, seed * 1_000_003 + at);
+                        images++;
+                        String wrong = check(image.resolve(dir.getFileName().toString()), config, m);
+                        if (wrong != null) {
+                            violations.add("seed=" + seed + " crashAt=" + at + " loss=" + loss + " keepNames=" + keepNames + ": " + wrong
+                                    + " after ops " + m.trace);
+                        }
+                        deleteTree(image);
+                    }
+                }
+                deleteTree(dir);
+            }
+            deleteTree(full);
+        }
+        System.out.printf("crash-point exploration (%s, %d seeds): %d crash points, %d images recovered, %d violations%n",
+                config, seeds, points, images, violations.size());
+        violations.stream().limit(20).forEach(System.out::println);
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    /**
+     * fsyncgate: the Nth call, if it is a sync, fails with EIO, the writes it covered are
+     * dropped, and later syncs would succeed. The journal must fail-stop (the workload ends
+     * with its exception) and must not have acknowledged a record the failed sync covered.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void aFailedSyncIsNeverTakenForDurability(Config config) throws Exception {
+        long seed = 7;
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
+        workload(full, counting, config, seed, new Model());
+        long calls = counting.calls();
+        long failedSyncs = 0;
+        List<String> violations = new ArrayList<>();
+        for (long at = 1; at <= calls; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).failSyncAt(at);
+            Model m = new Model();
+            boolean failed = false;
+            try {
+                workload(dir, disk, config, seed, m);
+            } catch (IOException e) {
+                failed = true; // fail-stop: the workload cannot go on
+                try {
+                    lastJournal.close();
+                } catch (IOException ignored) {
+                    // a failed journal's close reports the failure
+                }
+            }
+            disk.powerOff();
+            if (failed) {
+                failedSyncs++;
+                Path image = tmp.resolve("image-" + at);
+                disk.image(image, Loss.UNSYNCED, false, at);
+                String wrong = check(image.resolve(dir.getFileName().toString()), config, m);
+                if (wrong != null) {
+                    violations.add("failSyncAt=" + at + ": " + wrong + " after ops " + m.trace);
+                }
+                deleteTree(image);
+            }
+            deleteTree(dir);
+        }
+        System.out.printf("fsyncgate (%s): %d calls, %d failed syncs, %d violations%n", config, calls, failedSyncs,
+                violations.size());
+        assertTrue(failedSyncs > 3, "syncs were failed: " + failedSyncs);
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

@@ -1,0 +1,447 @@
+package org.wal4j.io;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * A test {@link IoBackend} that knows what is durable and can lose power. It runs over a real
+ * backend (the journal works on real files) and keeps, per file (by inode), the bytes a
+ * completed fdatasync/fsync made durable and the writes since, and, per directory, the names
+ * a completed directory fsync made durable. At a chosen call ({@link #crashAt}) power is lost:
+ * that call and every later one throw {@link PowerLoss} without reaching the disk, and
+ * {@link #image} writes what a disk could hold afterwards into another directory, as chosen by
+ * a {@link Loss} and a seed (the same seed gives the same image):
+ * <ul>
+ *   <li>{@link Loss#UNSYNCED}: every write not covered by a completed sync is gone (LazyFS);
+ *   <li>{@link Loss#PREFIX}: a random prefix of each file's unsynced writes survives;
+ *   <li>{@link Loss#SECTORS}: a random subset of their 512-byte sectors survives, in any
+ *       order, and one torn sector per file holds old bytes, new bytes up to a random point
+ *       and old ones after it, zeros or garbage; zeros or garbage only where the sector held
+ *       no data before (all zeros): a rewrite of a sector that holds data is taken to leave
+ *       each byte old or new, as a disk's sector write does (NVMe makes one logical block
+ *       atomic, AWUPF), because the O_DIRECT writer rewrites the partial block holding the
+ *       last durable bytes.
+ * </ul>
+ * Directory entries created, renamed or deleted since the directory's last fsync are lost
+ * unless the image keeps them ({@code keepUnsyncedNames}). A sync that {@link #failSyncAt
+ * fails} with EIO drops the writes it should have made durable, and later syncs succeed: the
+ * fsyncgate behaviour of Linux. Not modelled: read-side faults (see the tests that flip bits in
+ * files), and metadata such as file size apart from what writes and truncations set.
+ */
+public final class SimulatedDisk implements IoBackend {
+
+    /** Thrown by the crashing call and every call after it. */
+    public static final class PowerLoss extends Error {
+        PowerLoss(long call) {
+            super("simulated power loss at I/O call " + call, null, false, false);
+        }
+    }
+
+    /** What survives of the writes no sync covered. */
+    public enum Loss { UNSYNCED, PREFIX, SECTORS }
+
+    private static final int SECTOR = 512;
+
+    /** One file's durable bytes and the writes since its last sync (a negative length is a truncation). */
+    private static final class Inode {
+        byte[] durable = new byte[0];
+        final List<long[]> pendingSpans = new ArrayList<>(); // {offset, length or -1 - newSize for truncate}
+        final List<byte[]> pendingBytes = new ArrayList<>();
+
+        Inode copy() {
+            Inode c = new Inode();
+            c.durable = durable.clone();
+            c.pendingSpans.addAll(pendingSpans);
+            c.pendingBytes.addAll(pendingBytes);
+            return c;
+        }
+    }
+
+    private final IoBackend delegate;
+    /** The file each (device, inode) number pair is now; a number freed by a deletion may name a new file later. */
+    private final Map<Object, Inode> inodes = new HashMap<>();
+    /** Per directory, the names (and files) its last fsync made durable. */
+    private final Map<Path, Map<String, Inode>> durableNames = new HashMap<>();
+    private long calls;
+    private long crashAt = Long.MAX_VALUE;
+    private long failSyncAt = Long.MAX_VALUE;
+    private boolean crashed;
+    private boolean revived;
+    /** At the crash: each file's state, and each directory's names as they were then. */
+    private Map<Inode, Inode> crashInodes;
+    private Map<Path, Map<String, Inode>> crashNames;
+    private Map<Path, Map<String, Inode>> crashDurableNames;
+
+    private SimulatedDisk(IoBackend delegate) {
+        this.delegate = delegate;
+    }
+
+    /**
+     * A simulated disk over {@code delegate} for the files under {@code dirs}, whose present
+     * contents and names are taken as durable.
+     */
+    public static SimulatedDisk over(IoBackend delegate, Path... dirs) throws IOException {
+        SimulatedDisk d = new SimulatedDisk(delegate);
+        for (Path dir : dirs) {
+            Map<String, Inode> names = d.listing(dir);
+            d.durableNames.put(dir, names);
+            for (Map.Entry<String, Inode> e : names.entrySet()) {
+                e.getValue().durable = Files.readAllBytes(dir.resolve(e.getKey()));
+            }
+        }
+        return d;
+    }
+
+    /** Power is lost at the {@code n}th state-changing call (1-based; open, write, sync, truncate, directory sync). */
+    public synchronized SimulatedDisk crashAt(long n) {
+        this.crashAt = n;
+        return this;
+    }
+
+    /** The {@code n}th sync (of a file or directory, counted with the other calls) fails with EIO, fsyncgate-style. */
+    public synchronized SimulatedDisk failSyncAt(long n) {
+        this.failSyncAt = n;
+        return this;
+    }
+
+    /** State-changing calls made so far. */
+    public synchronized long calls() {
+        return calls;
+    }
+
+    public synchronized boolean crashed() {
+        return crashed;
+    }
+
+    /** Ends the simulation now, as a crash at the next call would (for a workload that ran to its end). */
+    public synchronized void powerOff() throws IOException {
+        if (!crashed) {
+            capture();
+        }
+    }
+
+    /**
+     * After the power loss: calls reach the real disk again, unrecorded, so that the crashed
+     * journal can be closed and release its descriptors and memory. The image is unaffected.
+     */
+    public synchronized void revive() {
+        revived = true;
+    }
+
+    private synchronized Map<String, Inode> listing(Path dir) throws IOException {
+        Map<String, Inode> names = new TreeMap<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (!p.getFileName().toString().equals("wal4j.lock") && Files.isRegularFile(p)) {
+                    names.put(p.getFileName().toString(), inodes.computeIfAbsent(key(p), k -> new Inode()));
+                }
+            }
+        }
+        return names;
+    }
+
+    private static Object key(Path p) throws IOException {
+        return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+    }
+
+    /** After a call: one that returns after the power went cannot tell its caller it succeeded. */
+    private synchronized void exit() {
+        if (crashed && !revived) {
+            throw new PowerLoss(calls);
+        }
+    }
+
+    /** Counts a call; at the crash point captures the state and throws. */
+    private synchronized long enter() {
+        if (crashed) {
+            if (revived) {
+                return 0;
+            }
+            throw new PowerLoss(calls);
+        }
+        long n = ++calls;
+        if (n >= crashAt) {
+            try {
+                capture();
+            } catch (IOException e) {
+                throw new IllegalStateException("capturing the directories at the crash", e);
+            }
+            throw new PowerLoss(n);
+        }
+        return n;
+    }
+
+    private void capture() throws IOException {
+        crashed = true;
+        crashInodes = new java.util.IdentityHashMap<>();
+        for (Map<String, Inode> names : durableNames.values()) {
+            names.values().forEach(n -> crashInodes.put(n, n.copy()));
+        }
+        inodes.values().forEach(n -> crashInodes.put(n, n.copy()));
+        crashNames = new HashMap<>();
+        for (Path dir : durableNames.keySet()) {
+            crashNames.put(dir, listing(dir));
+        }
+        crashDurableNames = new HashMap<>(durableNames);
+    }
+
+    private static void apply(Inode n, long[] span, byte[] bytes) {
+        if (span[1] < 0) {
+            n.durable = Arrays.copyOf(n.durable, (int) (-1 - span[1]));
+            return;
+        }
+        int end = (int) (span[0] + span[1]);
+        if (end > n.durable.length) {
+            n.durable = Arrays.copyOf(n.durable, end);
+        }
+        System.arraycopy(bytes, 0, n.durable, (int) span[0], bytes.length);
+    }
+
+    private synchronized void recordWrite(Inode n, long offset, byte[] bytes) {
+        if (crashed) {
+            return;
+        }
+        n.pendingSpans.add(new long[] {offset, bytes.length});
+        n.pendingBytes.add(bytes);
+    }
+
+    private synchronized void recordTruncate(Inode n, long size) {
+        if (crashed) {
+            return;
+        }
+        n.pendingSpans.add(new long[] {0, -1 - size});
+        n.pendingBytes.add(null);
+    }
+
+    /** A sync of {@code key} returned: its pending writes are durable, or, if it failed, gone for good. */
+    private synchronized void synced(Inode n, boolean ok) {
+        if (crashed) {
+            return;
+        }
+        if (ok) {
+            for (int i = 0; i < n.pendingSpans.size(); i++) {
+                apply(n, n.pendingSpans.get(i), n.pendingBytes.get(i));
+            }
+        }
+        n.pendingSpans.clear();
+        n.pendingBytes.clear();
+    }
+
+    /**
+     * Writes what the disk could hold after the power loss into {@code target} (one
+     * subdirectory per simulated directory, named by its file name), per {@code loss} and
+     * {@code seed}; names not made durable by a directory fsync are dropped unless
+     * {@code keepUnsyncedNames}.
+     */
+    public synchronized void image(Path target, Loss loss, boolean keepUnsyncedNames, long seed) throws IOException {
+        if (!crashed) {
+            throw new IllegalStateException("no power loss yet");
+        }
+        Random random = new Random(seed);
+        Map<Inode, byte[]> contents = new java.util.IdentityHashMap<>();
+        for (Map.Entry<Inode, Inode> e : crashInodes.entrySet()) {
+            contents.put(e.getKey(), survivor(e.getValue(), loss, random));
+        }
+        for (Map.Entry<Path, Map<String, Inode>> d : crashNames.entrySet()) {
+            Path out = target.resolve(d.getKey().getFileName().toString());
+            Files.createDirectories(out);
+            Map<String, Inode> names = keepUnsyncedNames ? d.getValue() : crashDurableNames.get(d.getKey());
+            for (Map.Entry<String, Inode> e : names.entrySet()) {
+                byte[] bytes = contents.get(e.getValue());
+                Files.write(out.resolve(e.getKey()), bytes == null ? new byte[0] : bytes);
+            }
+        }
+    }
+
+    private static byte[] survivor(Inode n, Loss loss, Random random) {
+        Inode img = new Inode();
+        img.durable = n.durable.clone();
+        int pending = n.pendingSpans.size();
+        switch (loss) {
+            case UNSYNCED -> { }
+            case PREFIX -> {
+                int k = pending == 0 ? 0 : random.nextInt(pending + 1);
+                for (int i = 0; i < k; i++) {
+                    apply(img, n.pendingSpans.get(i), n.pendingBytes.get(i));
+                }
+            }
+            case SECTORS -> {
+                List<long[]> sectors = new ArrayList<>(); // {write index, offset in write, length}
+                for (int i = 0; i < pending; i++) {
+                    long[] span = n.pendingSpans.get(i);
+                    if (span[1] < 0) {
+                        if (random.nextBoolean()) {
+                            apply(img, span, null);
+                        }
+                        continue;
+                    }
+                    for (long o = 0; o < span[1]; o += SECTOR) {
+                        if (random.nextBoolean()) {
+                            sectors.add(new long[] {i, o, Math.min(SECTOR, span[1] - o)});
+                        }
+                    }
+                }
+                Collections.shuffle(sectors, random);
+                for (long[] s : sectors) {
+                    long[] span = n.pendingSpans.get((int) s[0]);
+                    byte[] b = Arrays.copyOfRange(n.pendingBytes.get((int) s[0]), (int) s[1], (int) (s[1] + s[2]));
+                    apply(img, new long[] {span[0] + s[1], s[2]}, b);
+                }
+                if (!sectors.isEmpty()) {
+                    long[] s = sectors.get(random.nextInt(sectors.size()));
+                    long at = n.pendingSpans.get((int) s[0])[0] + s[1];
+                    byte[] torn = new byte[(int) s[2]];
+                    boolean heldData = false;
+                    for (long i = at; i < Math.min(at + torn.length, n.durable.length); i++) {
+                        heldData |= n.durable[(int) i] != 0;
+                    }
+                    switch (random.nextInt(heldData ? 2 : 4)) {
+                        case 0 -> System.arraycopy(n.durable, (int) Math.min(at, n.durable.length), torn, 0,
+                                (int) Math.max(0, Math.min(torn.length, n.durable.length - at))); // old bytes
+                        case 1 -> { // new bytes up to a random point, old ones after it
+                            System.arraycopy(n.durable, (int) Math.min(at, n.durable.length), torn, 0,
+                                    (int) Math.max(0, Math.min(torn.length, n.durable.length - at)));
+                            byte[] fresh = Arrays.copyOfRange(n.pendingBytes.get((int) s[0]), (int) s[1], (int) (s[1] + s[2]));
+                            System.arraycopy(fresh, 0, torn, 0, random.nextInt(torn.length + 1));
+                        }
+                        case 2 -> { } // zeros
+                        default -> random.nextBytes(torn); // garbage
+                    }
+                    apply(img, new long[] {at, torn.length}, torn);
+                }
+            }
+        }
+        return img.durable;
+    }
+
+    // ---------------------------------------------------------------- IoBackend
+
+    @Override
+    public String name() {
+        return "simulated(" + delegate.name() + ")";
+    }
+
+    @Override
+    public boolean supportsAllocate() {
+        return delegate.supportsAllocate();
+    }
+
+    @Override
+    public IoFile open(Path path, OpenFlag... flags) throws IOException {
+        boolean creates = Arrays.asList(flags).contains(OpenFlag.CREATE) || Arrays.asList(flags).contains(OpenFlag.TRUNCATE);
+        if (creates) {
+            enter();
+        }
+        boolean existed = Files.exists(path);
+        IoFile f = delegate.open(path, flags);
+        Inode n;
+        synchronized (this) {
+            n = existed ? inodes.computeIfAbsent(key(path), k -> new Inode()) : new Inode();
+            if (!existed && !crashed) {
+                inodes.put(key(path), n); // a new file, even if a deleted one had its inode number
+            }
+        }
+        if (Arrays.asList(flags).contains(OpenFlag.TRUNCATE)) {
+            recordTruncate(n, 0);
+        }
+        return new SimFile(f, n);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        long n = enter();
+        if (n == failSyncAt) {
+            throw new IoCallException("fsync", dir, Errno.EIO, "(simulated)", null);
+        }
+        delegate.syncDirectory(dir);
+        Map<String, Inode> names = listing(dir);
+        synchronized (this) {
+            if (!crashed) {
+                durableNames.put(dir, names);
+            }
+        }
+        exit();
+    }
+
+    /** A file whose writes and syncs are recorded; {@code zeroFill} is IoFile's, through {@link #write}. */
+    private final class SimFile extends ForwardingIoFile {
+        private final Inode key;
+
+        SimFile(IoFile f, Inode key) {
+            super(f);
+            this.key = key;
+        }
+
+        @Override
+        public void write(long offset, MemorySegment src) throws IOException {
+            enter();
+            f.write(offset, src);
+            recordWrite(key, offset, src.toArray(ValueLayout.JAVA_BYTE));
+            exit();
+        }
+
+        @Override
+        public void writeDsync(long offset, MemorySegment src) throws IOException {
+            enter();
+            f.writeDsync(offset, src);
+            recordWrite(key, offset, src.toArray(ValueLayout.JAVA_BYTE));
+            synced(key, true);
+            exit();
+        }
+
+        @Override
+        public void datasync() throws IOException {
+            sync(false);
+        }
+
+        @Override
+        public void sync() throws IOException {
+            sync(true);
+        }
+
+        private void sync(boolean full) throws IOException {
+            long n = enter();
+            if (n == failSyncAt) {
+                synced(key, false); // the pages are marked clean and their data dropped
+                throw new IoCallException(full ? "fsync" : "fdatasync", f.path(), Errno.EIO, "(simulated)", null);
+            }
+            if (full) {
+                f.sync();
+            } else {
+                f.datasync();
+            }
+            synced(key, true);
+            exit();
+        }
+
+        @Override
+        public void allocate(long offset, long length) throws IOException {
+            enter();
+            long size = f.size();
+            f.allocate(offset, length);
+            if (offset + length > size) {
+                recordWrite(key, size, new byte[(int) (offset + length - size)]);
+            }
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            enter();
+            f.truncate(size);
+            recordTruncate(key, size);
+        }
+    }
+}
