@@ -287,11 +287,7 @@ class CrashPointExplorationTest {
                     disk.powerOff();
                 } catch (SimulatedDisk.PowerLoss expected) {
                     disk.revive();
-                    try {
-                        lastJournal.close();
-                    } catch (Exception | Error ignored) {
-                        // the crashed journal only needs its descriptors and memory released
-                    }
+                    closeQuietly(lastJournal);
                 }
                 points++;
                 for (Loss loss : Loss.values()) {
@@ -315,6 +311,92 @@ class CrashPointExplorationTest {
                 config, seeds, points, images, violations.size());
         violations.stream().limit(20).forEach(System.out::println);
         assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    /**
+     * Crashing during recovery is safe: for every crash point of a seed's workload, the
+     * harshest image (torn sectors, unsynced names lost) is recovered on a simulated disk
+     * that loses power at each of recovery's own I/O calls in turn (cutting the tail,
+     * deleting segments, writing a DURABLE_MARK, the first appends); what that leaves is
+     * recovered again and must pass the same checks.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void crashingDuringRecoveryIsSafe(Config config) throws Exception {
+        long seed = 3;
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
+        workload(full, counting, config, seed, new Model());
+        long calls = counting.calls();
+        long recoveryPoints = 0;
+        List<String> violations = new ArrayList<>();
+        for (long at = 1; at <= calls + 1; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
+            Model m = new Model();
+            try {
+                workload(dir, disk, config, seed, m);
+                disk.powerOff();
+            } catch (SimulatedDisk.PowerLoss expected) {
+                disk.revive();
+                closeQuietly(lastJournal);
+            }
+            Path image = tmp.resolve("image-" + at);
+            disk.image(image, Loss.SECTORS, false, seed + at);
+            Path crashed = image.resolve(dir.getFileName().toString());
+            for (long k = 1; ; k++) {
+                Path copy = tmp.resolve("recovering-" + at + "-" + k);
+                copyTree(crashed, copy);
+                SimulatedDisk again = SimulatedDisk.over(IoBackend.select(), copy).crashAt(k);
+                boolean finished = false;
+                try (Journal j = Journal.open(copy, config.options(), again)) {
+                    j.append(new byte[] {7}); // recovery's first write after the cut
+                    finished = true;
+                } catch (SimulatedDisk.PowerLoss expected) {
+                    again.revive();
+                } catch (IOException e) {
+                    violations.add("crashAt=" + at + " recovery: " + e);
+                    finished = true;
+                }
+                if (finished) {
+                    deleteTree(copy);
+                    break;
+                }
+                recoveryPoints++;
+                Path second = tmp.resolve("second-" + at + "-" + k);
+                again.image(second, Loss.UNSYNCED, false, k);
+                String wrong = check(second.resolve(copy.getFileName().toString()), config, m);
+                if (wrong != null) {
+                    violations.add("crashAt=" + at + " recoveryCrashAt=" + k + ": " + wrong + " after ops " + m.trace);
+                }
+                deleteTree(second);
+                deleteTree(copy);
+            }
+            deleteTree(image);
+            deleteTree(dir);
+        }
+        System.out.printf("crash during recovery (%s): %d workload crash points, %d recovery crash points, %d violations%n",
+                config, calls + 1, recoveryPoints, violations.size());
+        assertTrue(recoveryPoints > calls, "recovery made I/O calls to crash at: " + recoveryPoints);
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    private static void closeQuietly(Journal j) {
+        try {
+            j.close();
+        } catch (Exception | Error ignored) {
+            // the crashed journal only needs its descriptors and memory released
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
     }
 
     /**
