@@ -273,22 +273,12 @@ class CrashPointExplorationTest {
         List<String> violations = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
             // the whole run first: how many I/O calls there are to crash at
-            Path full = Files.createDirectories(tmp.resolve("full-" + seed));
-            SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
-            workload(full, counting, config, seed, new Model());
-            long calls = counting.calls();
+            long calls = countCalls(tmp.resolve("full-" + seed), config, seed);
             assertTrue(calls > 20, "the workload makes I/O calls: " + calls);
             for (long at = 1; at <= calls + 1; at++) {
                 Path dir = Files.createDirectories(tmp.resolve("run-" + seed + "-" + at));
                 SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
-                Model m = new Model();
-                try {
-                    workload(dir, disk, config, seed, m);
-                    disk.powerOff();
-                } catch (SimulatedDisk.PowerLoss expected) {
-                    disk.revive();
-                    closeQuietly(lastJournal);
-                }
+                Model m = runUntilPowerLoss(dir, disk, config, seed);
                 points++;
                 for (Loss loss : Loss.values()) {
                     for (boolean keepNames : new boolean[] {false, true}) {
@@ -305,7 +295,6 @@ class CrashPointExplorationTest {
                 }
                 deleteTree(dir);
             }
-            deleteTree(full);
         }
         System.out.printf("crash-point exploration (%s, %d seeds): %d crash points, %d images recovered, %d violations%n",
                 config, seeds, points, images, violations.size());
@@ -325,23 +314,13 @@ class CrashPointExplorationTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void crashingDuringRecoveryIsSafe(Config config) throws Exception {
         long seed = 3;
-        Path full = Files.createDirectories(tmp.resolve("full"));
-        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
-        workload(full, counting, config, seed, new Model());
-        long calls = counting.calls();
+        long calls = countCalls(tmp.resolve("full"), config, seed);
         long recoveryPoints = 0;
         List<String> violations = new ArrayList<>();
         for (long at = 1; at <= calls + 1; at++) {
             Path dir = Files.createDirectories(tmp.resolve("run-" + at));
             SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
-            Model m = new Model();
-            try {
-                workload(dir, disk, config, seed, m);
-                disk.powerOff();
-            } catch (SimulatedDisk.PowerLoss expected) {
-                disk.revive();
-                closeQuietly(lastJournal);
-            }
+            Model m = runUntilPowerLoss(dir, disk, config, seed);
             Path image = tmp.resolve("image-" + at);
             disk.image(image, Loss.SECTORS, false, seed + at);
             Path crashed = image.resolve(dir.getFileName().toString());
@@ -382,6 +361,28 @@ class CrashPointExplorationTest {
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
+    /** Runs the whole workload of {@code seed} once on a simulated disk; returns its I/O calls. */
+    private static long countCalls(Path dir, Config config, long seed) throws IOException {
+        Files.createDirectories(dir);
+        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), dir);
+        workload(dir, counting, config, seed, new Model());
+        deleteTree(dir);
+        return counting.calls();
+    }
+
+    /** Runs the workload until the disk loses power (or to its end, then cuts the power); returns what it got to. */
+    private static Model runUntilPowerLoss(Path dir, SimulatedDisk disk, Config config, long seed) throws IOException {
+        Model m = new Model();
+        try {
+            workload(dir, disk, config, seed, m);
+            disk.powerOff();
+        } catch (SimulatedDisk.PowerLoss expected) {
+            disk.revive();
+            closeQuietly(lastJournal);
+        }
+        return m;
+    }
+
     private static void closeQuietly(Journal j) {
         try {
             j.close();
@@ -409,10 +410,7 @@ class CrashPointExplorationTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aFailedSyncIsNeverTakenForDurability(Config config) throws Exception {
         long seed = 7;
-        Path full = Files.createDirectories(tmp.resolve("full"));
-        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
-        workload(full, counting, config, seed, new Model());
-        long calls = counting.calls();
+        long calls = countCalls(tmp.resolve("full"), config, seed);
         long failedSyncs = 0;
         List<String> violations = new ArrayList<>();
         for (long at = 1; at <= calls; at++) {
