@@ -31,7 +31,7 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run test crash-test bench bindings native clean jdk
+.PHONY: run test crash-test fuzz bench bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
@@ -53,6 +53,17 @@ SEEDS ?= 25
 crash-test:
 	$(MVN) -pl native,java test -Dtest=CrashPointExplorationTest -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dwal4j.crash.seeds=$(SEEDS)
+
+## fuzz: Jazzer fuzzes each target of RecoveryFuzzTest for FUZZ_TIME (new inputs go to java/.cifuzz-corpus/)
+FUZZ_TIME ?= 60s
+FUZZ_TARGETS ?= frameDecoderNeverThrowsAndStaysInBounds headerDecoderGivesAHeaderOrAFormatException \
+  journalRecoveryOfArbitraryFramesGivesAValidPrefixOrCorruption wallyLogOpensArbitraryBytesOrSaysInvalid \
+  gohacksWalOpensArbitraryBytesOrSaysInvalid
+fuzz:
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  JAZZER_FUZZ=1 $(MVN) -q -pl native,java test -Dtest="RecoveryFuzzTest#$$t" -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dwal4j.fuzz=true -Djazzer.max_duration=$(FUZZ_TIME) 2>&1 | grep -E '^#[0-9]+.*DONE|Done [0-9]+ runs|FAIL|Finding' || true; \
+	done
 
 ## bench: the JMH benchmarks; results go to bench/results/
 bench:
