@@ -385,6 +385,7 @@ public final class Journal implements AutoCloseable {
                 if (intact) {
                     continue;
                 }
+                confirmEnd(segment, fileBytes[i], r);
                 String reason = "sealed segment " + (segment.id() <= durable ? "damaged" : "never synced and torn")
                         + ": frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
                         + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
@@ -419,6 +420,7 @@ public final class Journal implements AutoCloseable {
             // the last segment: everything after the first invalid frame is a torn tail
             Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
             if (tail.dirtyEnd > r.endOffset() || tail.validFrames > 0) {
+                confirmEnd(segment, fileBytes[i], r);
                 framesAfterCut = tail.validFrames;
                 tailReason = r.end() == SegmentScanner.End.CLEAN
                         ? "zeroed bytes at offset " + r.endOffset() + (framesAfterCut > 0 ? " followed by records" : "")
@@ -462,6 +464,22 @@ public final class Journal implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "wal4j recovery: {0} dir={1}", report, dir);
         }
         return report;
+    }
+
+    /**
+     * Before recovery cuts or refuses anything because of where a segment's frames end, the
+     * scan is repeated and must agree: a read that returned a flipped bit or a short count
+     * once must not cost durable records. If the two disagree, open fails and nothing is cut.
+     */
+    private void confirmEnd(Segment segment, long fileBytes, SegmentScanner.Result first) throws IOException {
+        SegmentScanner.Result again = SegmentScanner.scan(segment.file(), fileBytes, segment.salt(), segment.baseLsn(),
+                (chunk, at, fileOffset, d) -> { });
+        if (again.endOffset() != first.endOffset() || again.lastLsn() != first.lastLsn() || again.end() != first.end()) {
+            throw new IOException("two reads of " + segment.path() + " disagree: its frames ended at offset "
+                    + first.endOffset() + " (" + first.end() + ", lastLsn=" + first.lastLsn() + "), then at "
+                    + again.endOffset() + " (" + again.end() + ", lastLsn=" + again.lastLsn()
+                    + "); a read fault, so nothing was cut. Open again, or check the device");
+        }
     }
 
     /** Deletes segment files newest first, then syncs the directory; returns how many. */

@@ -38,8 +38,9 @@ import java.util.TreeMap;
  * Directory entries created, renamed or deleted since the directory's last fsync are lost
  * unless the image keeps them ({@code keepUnsyncedNames}). A sync that {@link #failSyncAt
  * fails} with EIO drops the writes it should have made durable, and later syncs succeed: the
- * fsyncgate behaviour of Linux. Not modelled: read-side faults (see the tests that flip bits in
- * files), and metadata such as file size apart from what writes and truncations set.
+ * fsyncgate behaviour of Linux. A {@link #faultyRead} returns a flipped bit or fails with EIO
+ * (the disk keeps the right bytes). Not modelled: metadata such as file size apart from what
+ * writes and truncations set; reads through memory mappings (they bypass the backend).
  */
 public final class SimulatedDisk implements IoBackend {
 
@@ -48,6 +49,14 @@ public final class SimulatedDisk implements IoBackend {
         PowerLoss(long call) {
             super("simulated power loss at I/O call " + call, null, false, false);
         }
+    }
+
+    /** What a faulty read does. */
+    public enum ReadFault {
+        /** One bit of what the read returns is flipped (the disk holds the right bytes). */
+        BIT_FLIP,
+        /** The read fails with EIO. */
+        EIO
     }
 
     /** What survives of the writes no sync covered. */
@@ -78,6 +87,10 @@ public final class SimulatedDisk implements IoBackend {
     private long calls;
     private long crashAt = Long.MAX_VALUE;
     private long failSyncAt = Long.MAX_VALUE;
+    private long reads;
+    private long faultyReadAt = Long.MAX_VALUE;
+    private ReadFault readFault;
+    private long readFaultSeed;
     private boolean crashed;
     private boolean revived;
     /** At the crash: each file's state, and each directory's names as they were then. */
@@ -115,6 +128,23 @@ public final class SimulatedDisk implements IoBackend {
     public synchronized SimulatedDisk failSyncAt(long n) {
         this.failSyncAt = n;
         return this;
+    }
+
+    /** The {@code n}th read (1-based, counted apart from the other calls) is faulty, the flipped bit chosen by {@code seed}. */
+    public synchronized SimulatedDisk faultyRead(long n, ReadFault fault, long seed) {
+        this.faultyReadAt = n;
+        this.readFault = fault;
+        this.readFaultSeed = seed;
+        return this;
+    }
+
+    /** Reads made so far. */
+    public synchronized long reads() {
+        return reads;
+    }
+
+    private synchronized ReadFault readFault() {
+        return ++reads == faultyReadAt ? readFault : null;
     }
 
     /** State-changing calls made so far. */
@@ -383,6 +413,21 @@ public final class SimulatedDisk implements IoBackend {
         SimFile(IoFile f, Inode key) {
             super(f);
             this.key = key;
+        }
+
+        @Override
+        public long read(long offset, MemorySegment dst) throws IOException {
+            ReadFault fault = readFault();
+            if (fault == ReadFault.EIO) {
+                throw new IoCallException("pread", f.path(), Errno.EIO, "(simulated)", null);
+            }
+            long n = f.read(offset, dst);
+            if (fault == ReadFault.BIT_FLIP && n > 0) {
+                Random r = new Random(readFaultSeed);
+                long at = (long) (r.nextDouble() * n);
+                dst.set(ValueLayout.JAVA_BYTE, at, (byte) (dst.get(ValueLayout.JAVA_BYTE, at) ^ (1 << r.nextInt(8))));
+            }
+            return n;
         }
 
         @Override
