@@ -309,7 +309,7 @@ public final class Journal implements AutoCloseable {
                     problem = new CorruptionException(path, JournalFormat.SEGMENT_ID_OFFSET, -1,
                             "segment chain broken: segmentId=" + h.segmentId() + " prevSegmentId=" + h.prevSegmentId()
                                     + " but the preceding file has segmentId=" + headers.get(i - 1).segmentId()
-                                    + " (a segment file is missing)");
+                                    + " (a segment file is missing, or one belongs to another journal)");
                 }
             } catch (CorruptionException e) {
                 problem = e;

@@ -34,9 +34,17 @@ class RecoveryFuzzTest {
     private static final int SALT = 0x5eed5eed;
     /** Recovery logs each cut at WARNING; thousands of inputs a second would bury the fuzzer's output. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.wal4j");
+    private static java.util.logging.Level levelBefore;
 
-    static {
+    @org.junit.jupiter.api.BeforeAll
+    static void quietRecoveryWarnings() {
+        levelBefore = QUIET.getLevel();
         QUIET.setLevel(java.util.logging.Level.SEVERE);
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void restoreLogLevel() {
+        QUIET.setLevel(levelBefore); // other tests count these warnings
     }
 
     /** The frame decoder on arbitrary bytes: a known status, a bounded frame, a reason for INVALID. */

@@ -40,6 +40,14 @@ public final class ScratchMount implements AutoCloseable {
         return dir;
     }
 
+    /** Remounts it with {@code options} (e.g. {@code "ro"}), or fails the test. */
+    public void remount(String options) {
+        Result r = run(List.of("mount", "-o", "remount," + options, dir.toString()));
+        if (r.exitCode != 0) {
+            throw new IllegalStateException("remount," + options + " of " + dir + " exited " + r.exitCode + ": " + r.output);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         Result r = run(List.of("umount", dir.toString()));
