@@ -38,6 +38,7 @@ import org.wal4j.io.SimulatedDisk.Loss;
  * Prints how many crash points and images were explored and how many violations were found.
  * {@code -Dwal4j.crash.seeds=N} explores N seeds per configuration (default 2).
  */
+@org.junit.jupiter.api.extension.ExtendWith(QuietJournalLog.class)
 class CrashPointExplorationTest {
     private static final int OPS = 40;
 

@@ -27,6 +27,7 @@ import org.wal4j.log.SegmentFiles;
  * bytes. Open may fail (saying why), but no durable record may be lost or changed: a clean
  * open afterwards finds every one. And a faulty read of a record fails that read only.
  */
+@org.junit.jupiter.api.extension.ExtendWith(QuietJournalLog.class)
 class ReadFaultTest {
     private static final int RECORDS = 60;
 

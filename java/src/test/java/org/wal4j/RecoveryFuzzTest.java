@@ -30,23 +30,9 @@ import org.wal4j.format.JournalFormat;
  * ({@code src/test/resources/org/wal4j/RecoveryFuzzTestInputs/}, seeded by {@link FuzzCorpus}
  * and grown by fuzzing runs) as regression tests; {@code make fuzz} fuzzes (see the README).
  */
+@org.junit.jupiter.api.extension.ExtendWith(QuietJournalLog.class)
 class RecoveryFuzzTest {
     private static final int SALT = 0x5eed5eed;
-    /** Recovery logs each cut at WARNING; thousands of inputs a second would bury the fuzzer's output. */
-    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("org.wal4j");
-    private static java.util.logging.Level levelBefore;
-
-    @org.junit.jupiter.api.BeforeAll
-    static void quietRecoveryWarnings() {
-        levelBefore = QUIET.getLevel();
-        QUIET.setLevel(java.util.logging.Level.SEVERE);
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void restoreLogLevel() {
-        QUIET.setLevel(levelBefore); // other tests count these warnings
-    }
-
     /** The frame decoder on arbitrary bytes: a known status, a bounded frame, a reason for INVALID. */
     @FuzzTest(maxDuration = "30s")
     void frameDecoderNeverThrowsAndStaysInBounds(byte[] data) {
