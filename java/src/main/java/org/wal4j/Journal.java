@@ -126,6 +126,10 @@ public final class Journal implements AutoCloseable {
     private volatile SyncPolicy policy;
     /** A sync round's fdatasync is running outside the lock. */
     private boolean syncing;
+    /** Frames of the active segment before this offset are durable (a round's fdatasync covered them); 0: none known. */
+    private long activeSyncedEnd;
+    /** The offset the last SYNC_MARK written in the active segment carries. */
+    private long activeMarkedEnd;
     /** Signalled when a sync round ends (or the journal fails). */
     private final Condition roundDone = lock.newCondition();
     /** Wakes the background sync thread: an asynchronous append, a bound reached, a new policy, close. */
@@ -402,6 +406,7 @@ public final class Journal implements AutoCloseable {
                 // finds the same state again), then delete every later segment, newest first.
                 segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
                 Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+                refuseDurableDamage(segment, r, tail);
                 if (tail.validFrames > 0 && options.strictTail()) {
                     throw new CorruptionException(path, r.endOffset(), r.lastLsn(), "torn tail followed by "
                             + tail.validFrames + " valid-looking record(s) (strictTail): " + reason);
@@ -419,6 +424,10 @@ public final class Journal implements AutoCloseable {
             }
             // the last segment: everything after the first invalid frame is a torn tail
             Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+            if (tail.syncedEnd > r.endOffset()) {
+                confirmEnd(segment, fileBytes[i], r);
+                refuseDurableDamage(segment, r, tail);
+            }
             if (tail.dirtyEnd > r.endOffset() || tail.validFrames > 0) {
                 confirmEnd(segment, fileBytes[i], r);
                 framesAfterCut = tail.validFrames;
@@ -467,6 +476,59 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * The offsets of the SYNC_MARK frames among {@code s}'s valid frames in [from, to) that
+     * speak of frames at or after {@code from}.
+     */
+    private List<Long> syncMarksAfter(Segment s, long from, long to) throws IOException {
+        List<Long> marks = new ArrayList<>();
+        FrameDecoder d = new FrameDecoder();
+        long pos = from;
+        while (pos + JournalFormat.COMMON_HEADER_BYTES <= to) {
+            long n = s.file().read(pos, readBuffer.asSlice(0, Math.min(readBuffer.byteSize(), to - pos)));
+            long i = 0;
+            while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
+                int status = d.decode(readBuffer, i, n, s.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    break;
+                }
+                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
+                    return marks; // the end of the frames
+                }
+                if (status == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF) && d.syncedEnd() > from) {
+                    marks.add(pos + i);
+                }
+                i += d.frameBytes();
+            }
+            if (i == 0) {
+                if (n < JournalFormat.COMMON_HEADER_BYTES || d.frameBytes() <= 0) {
+                    return marks;
+                }
+                i = d.frameBytes(); // a record larger than the read buffer: no mark inside it
+            }
+            pos += i;
+        }
+        return marks;
+    }
+
+    /**
+     * A SYNC_MARK after the cut that says the frames at the cut were durable: the invalid frame
+     * there is damage to durable data, not a torn tail. FAIL refuses to open; STOP warns and
+     * ends the journal there, as it does at damage in a durable sealed segment.
+     */
+    private void refuseDurableDamage(Segment segment, SegmentScanner.Result r, Tail tail) throws CorruptionException {
+        if (tail.syncedEnd <= r.endOffset()) {
+            return;
+        }
+        String reason = "damaged durable frames: the frames end at offset " + r.endOffset()
+                + (r.reason() != null ? " (" + r.end() + ": " + r.reason() + ")" : " (" + r.end() + ")")
+                + " but a later SYNC_MARK records every frame before offset " + tail.syncedEnd + " durable";
+        if (options.recoveryMode() == RecoveryMode.FAIL) {
+            throw new CorruptionException(segment.path(), r.endOffset(), r.lastLsn(), reason);
+        }
+        LOG.log(System.Logger.Level.WARNING, "wal4j recovery (STOP): {0} file={1}", reason, segment.path());
+    }
+
+    /**
      * Before recovery cuts or refuses anything because of where a segment's frames end, the
      * scan is repeated and must agree: a read that returned a flipped bit or a short count
      * once must not cost durable records. If the two disagree, open fails and nothing is cut.
@@ -512,12 +574,13 @@ public final class Journal implements AutoCloseable {
      * follow its frames and are left alone: there it is the end of the last of those records,
      * or of the frame at the cut if that frame is this segment's own torn write.
      */
-    private record Tail(long end, long dirtyEnd, long validFrames) {}
+    private record Tail(long end, long dirtyEnd, long validFrames, long syncedEnd) {}
 
     private Tail inspectTail(Segment segment, long from, long fileBytes) throws IOException {
         long found = 0;
         long nonZeroEnd = from;
         long foundEnd = from;
+        long syncedEnd = 0;
         long lastGoodLsn = Math.max(segment.lastLsn(), segment.baseLsn() - 1);
         FrameDecoder d = new FrameDecoder();
         long pos = from;
@@ -534,6 +597,9 @@ public final class Journal implements AutoCloseable {
                     found++;
                     i += d.frameBytes();
                     foundEnd = pos + i;
+                } else if (s == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
+                    syncedEnd = Math.max(syncedEnd, d.syncedEnd());
+                    i += d.frameBytes();
                 } else {
                     i += JournalFormat.FRAME_ALIGNMENT;
                 }
@@ -547,7 +613,7 @@ public final class Journal implements AutoCloseable {
                 break;
             }
         }
-        return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found);
+        return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found, syncedEnd);
     }
 
     /**
@@ -1016,6 +1082,8 @@ public final class Journal implements AutoCloseable {
      * the next write rewrites it whole.
      */
     private void activate(Segment s) throws IOException {
+        activeSyncedEnd = 0;
+        activeMarkedEnd = 0;
         if (writeAlignment > 1) {
             s.directWriter(io.open(s.path(), OpenFlag.WRITE, OpenFlag.DIRECT));
         }
@@ -1062,6 +1130,22 @@ public final class Journal implements AutoCloseable {
             }
         }
         durableSegmentId = Math.max(durableSegmentId, through.id());
+    }
+
+    /**
+     * Lock held, a round about to seal its frames: if an earlier round made more of the active
+     * segment durable than the last SYNC_MARK says, a SYNC_MARK saying so goes at the end of
+     * this round's frames (24 bytes a round; none if staging is full). Recovery then knows that
+     * an invalid frame before that offset is damage to durable data, not a torn tail, as long
+     * as a later round's mark survives.
+     */
+    private void stageSyncMark(Segment active) {
+        if (activeSyncedEnd > activeMarkedEnd && activeSyncedEnd > JournalFormat.HEADER_BLOCK_BYTES
+                && stagingUsed + JournalFormat.MARK_FRAME_BYTES <= staging.byteSize()) {
+            stagingUsed += JournalFormat.encodeSyncMark(staging, stagingUsed, active.salt(), activeSyncedEnd, writeCrc);
+            active.skipped(JournalFormat.MARK_FRAME_BYTES);
+            activeMarkedEnd = activeSyncedEnd;
+        }
     }
 
     /**
@@ -1380,6 +1464,8 @@ public final class Journal implements AutoCloseable {
     private void syncRound() throws IOException {
         long target = lastLsn;
         IoFile activeWriter;
+        Segment roundSegment;
+        long roundEnd;
         RoundWrite write = null;
         try {
             if (segments.isEmpty()) {
@@ -1395,10 +1481,13 @@ public final class Journal implements AutoCloseable {
                 }
             }
             awaitRoundWrite();
-            activeWriter = segments.getLast().writer();
+            roundSegment = segments.getLast();
+            activeWriter = roundSegment.writer();
             if (stagingUsed > stagingWritten) {
+                stageSyncMark(roundSegment);
                 write = sealStaging();
             }
+            roundEnd = roundSegment.endOffset();
         } catch (IOException e) {
             throw failed(e, target);
         }
@@ -1427,6 +1516,9 @@ public final class Journal implements AutoCloseable {
         }
         if (target > durableLsn) {
             durableLsn = target;
+        }
+        if (segments.getLast() == roundSegment) {
+            activeSyncedEnd = Math.max(activeSyncedEnd, roundEnd);
         }
         wakeWaiters();
         if (!pending.isEmpty()) {
@@ -2157,7 +2249,19 @@ public final class Journal implements AutoCloseable {
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
         long fileBytes = s.file().size();
         if (preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT) {
-            s.file().zeroFill(newEnd, oldEnd - newEnd); // removed frames read as zeros, the segment keeps its size
+            // Removed frames read as zeros and the segment keeps its size. SYNC_MARKs among
+            // them say frames before them were durable; zeroed out of order by a crash, one
+            // could survive the frames it speaks of and recovery would call the hole damage.
+            // So the range is zeroed from its end back, each mark's part synced before the
+            // part in front of it.
+            List<Long> marks = syncMarksAfter(s, newEnd, oldEnd);
+            long end = oldEnd;
+            for (int m = marks.size() - 1; m >= 0; m--) {
+                s.file().zeroFill(marks.get(m), end - marks.get(m));
+                s.file().datasync();
+                end = marks.get(m);
+            }
+            s.file().zeroFill(newEnd, end - newEnd);
         } else if (fileBytes > newEnd) {
             s.file().truncate(newEnd);
         }

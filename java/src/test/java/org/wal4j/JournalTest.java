@@ -474,6 +474,70 @@ class JournalTest {
         assertEquals(before, sha256(sealed), "a failed open modifies nothing");
     }
 
+    /**
+     * Each ALWAYS round after the first ends with a SYNC_MARK saying how far the active segment
+     * was durable, so damage to a durable record of the active segment is told from a torn
+     * tail once a later round's mark is on disk; damage to the last round's records is not
+     * (it looks like a torn write, and is cut).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void damageToADurableRecordOfTheActiveSegmentIsCorruptionNotATornTail(boolean direct) throws Exception {
+        JournalOptions.Builder options = small().syncMode(SyncMode.ALWAYS).direct(direct);
+        try (Journal j = Journal.open(dir, options.build())) {
+            for (long lsn = 1; lsn <= 8; lsn++) {
+                j.append(value(lsn, 300));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        long third = frameOffset(active, 3);
+        flipByte(active, third + JournalFormat.RECORD_HEADER_BYTES + 100);
+        String before = sha256(active);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, options.build()));
+        assertTrue(e.getMessage().contains("damaged durable frames"), e.getMessage());
+        assertEquals(third, e.offset());
+        assertEquals(before, sha256(active), "a failed open modifies nothing");
+        try (Journal j = Journal.open(dir, options.recoveryMode(RecoveryMode.STOP).build())) {
+            assertEquals(2, j.lastLsn(), "STOP ends the journal before the damage");
+        }
+    }
+
+    @Test
+    void damageToTheLastRoundOfTheActiveSegmentIsCutAsATornTail() throws Exception {
+        JournalOptions.Builder options = small().syncMode(SyncMode.ALWAYS);
+        try (Journal j = Journal.open(dir, options.build())) {
+            for (long lsn = 1; lsn <= 8; lsn++) {
+                j.append(value(lsn, 300));
+            }
+        }
+        Path active = segmentFiles().getLast();
+        flipByte(active, frameOffset(active, 8) + JournalFormat.RECORD_HEADER_BYTES + 100);
+        try (Journal j = Journal.open(dir, options.build())) {
+            assertEquals(7, j.lastLsn(), "no later mark speaks for the last round: a torn write");
+            assertTrue(j.recoveryReport().droppedTailBytes() > 0, j.recoveryReport().toString());
+        }
+    }
+
+    /** Where the record with {@code lsn} starts in {@code segment}. */
+    private static long frameOffset(Path segment, long lsn) throws Exception {
+        JournalFormat.SegmentHeader h;
+        byte[] block = new byte[JournalFormat.HEADER_BLOCK_BYTES];
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
+            ch.read(ByteBuffer.wrap(block), 0);
+        }
+        h = JournalFormat.decodeHeader(MemorySegment.ofArray(block));
+        long[] at = {-1};
+        try (org.wal4j.io.IoFile f = org.wal4j.io.IoBackend.select().open(segment, org.wal4j.io.OpenFlag.READ)) {
+            org.wal4j.log.SegmentScanner.scan(f, f.size(), h.salt(), h.baseLsn(), (chunk, i, fileOffset, d) -> {
+                if (d.lsn() == lsn) {
+                    at[0] = fileOffset;
+                }
+            });
+        }
+        assertTrue(at[0] > 0, "lsn " + lsn + " is in " + segment);
+        return at[0];
+    }
+
     @Test
     void stopModeEndsTheJournalBeforeTheDamage() throws IOException {
         fillSealedSegments();

@@ -44,7 +44,8 @@ public final class FrameDecoder {
     private final FrameCrc crc = new FrameCrc();
     private long frameBytes;
     private int type;
-    private long markSegmentId;
+    /** The u64 a DURABLE_MARK or SYNC_MARK carries. */
+    private long markValue;
     private long lsn;
     private long timestamp;
     private long keyOffset;
@@ -109,11 +110,11 @@ public final class FrameDecoder {
             valueOffset = keyOffset + keyLength;
             return RECORD;
         }
-        if (type == (TYPE_DURABLE_MARK & 0xFF)) {
+        if (type == (TYPE_DURABLE_MARK & 0xFF) || type == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
             if (length != MARK_FRAME_BYTES) {
-                return invalid("durable mark frame length=" + length + " != " + MARK_FRAME_BYTES);
+                return invalid("mark frame type=0x" + Integer.toHexString(type) + " length=" + length + " != " + MARK_FRAME_BYTES);
             }
-            markSegmentId = buf.get(U64, offset + MARK_SEGMENT_ID_OFFSET);
+            markValue = buf.get(U64, offset + MARK_SEGMENT_ID_OFFSET);
             return SKIP;
         }
         if (type == TYPE_PADDING || (type & TYPE_SKIPPABLE_BIT) != 0) {
@@ -139,7 +140,12 @@ public final class FrameDecoder {
 
     /** After a DURABLE_MARK frame ({@link #SKIP} with {@link #type()} 0x81): the segment id it carries. */
     public long markSegmentId() {
-        return markSegmentId;
+        return markValue;
+    }
+
+    /** SYNC_MARK: the offset before which the segment's frames were durable when the mark was written. */
+    public long syncedEnd() {
+        return markValue;
     }
 
     public long lsn() {

@@ -35,7 +35,7 @@ import java.nio.ByteOrder;
  *   0  crc            u32  masked CRC32C of salt (u32 LE) followed by frame bytes [4, length)
  *   4  length         u32  bytes from the frame's start to the end of its payload, >= 16
  *   8  type           u8   0 = none (zeroed space: the end of the log), 1 = RECORD,
- *                          2 = PADDING, 0x81 = DURABLE_MARK; types with bit 0x80 set may
+ *                          2 = PADDING, 0x81 = DURABLE_MARK, 0x82 = SYNC_MARK; types with bit 0x80 set may
  *                          be skipped by readers that do not know them; other unknown
  *                          types are invalid
  *   9  flags          u8   0
@@ -93,6 +93,12 @@ public final class JournalFormat {
     public static final byte TYPE_RECORD = 1;
     public static final byte TYPE_PADDING = 2;
     public static final byte TYPE_DURABLE_MARK = (byte) 0x81;
+    /**
+     * A frame whose u64 at 16 is an offset in its own segment: every frame before it had been
+     * made durable (an fdatasync returned 0) when this frame was written. Recovery uses it to
+     * tell damage to durable frames from a torn tail.
+     */
+    public static final byte TYPE_SYNC_MARK = (byte) 0x82;
     public static final int TYPE_SKIPPABLE_BIT = 0x80;
 
     public static final int MAX_KEY_BYTES = 0xFFFF;
@@ -219,10 +225,19 @@ public final class JournalFormat {
 
     /** Encodes a DURABLE_MARK frame ({@value #MARK_FRAME_BYTES} bytes) at {@code offset}. */
     public static long encodeDurableMark(MemorySegment dst, long offset, int salt, long durableSegmentId, FrameCrc crc) {
+        return encodeMark(dst, offset, salt, TYPE_DURABLE_MARK, durableSegmentId, crc);
+    }
+
+    /** Encodes a SYNC_MARK frame ({@value #MARK_FRAME_BYTES} bytes) at {@code offset}: frames before {@code syncedEnd} are durable. */
+    public static long encodeSyncMark(MemorySegment dst, long offset, int salt, long syncedEnd, FrameCrc crc) {
+        return encodeMark(dst, offset, salt, TYPE_SYNC_MARK, syncedEnd, crc);
+    }
+
+    private static long encodeMark(MemorySegment dst, long offset, int salt, byte type, long value, FrameCrc crc) {
         dst.asSlice(offset, MARK_FRAME_BYTES).fill((byte) 0);
         dst.set(U32, offset + LENGTH_OFFSET, MARK_FRAME_BYTES);
-        dst.set(ValueLayout.JAVA_BYTE, offset + TYPE_OFFSET, TYPE_DURABLE_MARK);
-        dst.set(U64, offset + MARK_SEGMENT_ID_OFFSET, durableSegmentId);
+        dst.set(ValueLayout.JAVA_BYTE, offset + TYPE_OFFSET, type);
+        dst.set(U64, offset + MARK_SEGMENT_ID_OFFSET, value);
         dst.set(U32, offset + CRC_OFFSET, crc.compute(dst, offset, MARK_FRAME_BYTES, salt));
         return MARK_FRAME_BYTES;
     }
