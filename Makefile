@@ -48,11 +48,13 @@ run: $(CLI_JAR)
 test:
 	$(MVN) verify
 
-## crash-test: the crash-point exploration with more seeds (SEEDS=25 by default; make test runs 2)
+## crash-test: the crash-point exploration with more seeds (SEEDS=25 by default; make test runs 2);
+## CONCURRENT=true adds concurrent appenders and INTERVAL mode (see the README)
 SEEDS ?= 25
+CONCURRENT ?= false
 crash-test:
 	$(MVN) -pl native,java test -Dtest=CrashPointExplorationTest -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dwal4j.crash.seeds=$(SEEDS)
+	  -Dwal4j.crash.seeds=$(SEEDS) -Dwal4j.crash.concurrent=$(CONCURRENT)
 
 ## fuzz: Jazzer fuzzes each target of RecoveryFuzzTest for FUZZ_TIME (new inputs go to java/.cifuzz-corpus/)
 FUZZ_TIME ?= 60s

@@ -126,6 +126,8 @@ public final class Journal implements AutoCloseable {
     private volatile SyncPolicy policy;
     /** A sync round's fdatasync is running outside the lock. */
     private boolean syncing;
+    /** Counted down when the running round's fdatasync has returned (see {@link #awaitRoundSync}). */
+    private CountDownLatch roundSynced = new CountDownLatch(0);
     /** Frames of the active segment before this offset are durable (a round's fdatasync covered them); 0: none known. */
     private long activeSyncedEnd;
     /** The offset the last SYNC_MARK written in the active segment carries. */
@@ -180,7 +182,7 @@ public final class Journal implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) { // whatever ended the open, nothing stays held
             for (Segment s : segments) {
                 try {
                     s.close();
@@ -272,7 +274,7 @@ public final class Journal implements AutoCloseable {
         }
         try {
             return new Journal(dir, options, io, channel, lock);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             lock.release();
             channel.close();
             throw e;
@@ -1052,6 +1054,28 @@ public final class Journal implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Lock held: waits until the running round's fdatasync, if any, has returned. Two
+     * fdatasyncs of one file at once would share its descriptor's writeback-error report: the
+     * kernel hands an EIO to whichever checks first, and the other may return 0 for a write
+     * that was lost (the crash-point exploration met this when a rollover synced the sealed
+     * segment while a round synced it too). The round needs no lock to finish its sync.
+     */
+    private void awaitRoundSync() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                roundSynced.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Lock held: waits until the running round's write, if any, has returned; its failure is this caller's too. */
     private void awaitRoundWrite() throws IOException {
         RoundWrite w = roundWrite;
@@ -1118,6 +1142,7 @@ public final class Journal implements AutoCloseable {
      * it happened), then closes its O_DIRECT descriptor.
      */
     private void syncSealed(Segment through) throws IOException {
+        awaitRoundSync();
         for (Segment s : segments) {
             if (s.id() > through.id()) {
                 break;
@@ -1490,8 +1515,13 @@ public final class Journal implements AutoCloseable {
             roundEnd = roundSegment.endOffset();
         } catch (IOException e) {
             throw failed(e, target);
+        } catch (RuntimeException | Error unexpected) {
+            fail(new IOException("sync round ended by " + unexpected, unexpected)); // wakes the appenders waiting for this round
+            throw unexpected;
         }
         syncing = true;
+        CountDownLatch synced = new CountDownLatch(1);
+        roundSynced = synced;
         unsyncedBytes = 0;
         IOException error = null;
         lock.unlock();
@@ -1503,7 +1533,19 @@ public final class Journal implements AutoCloseable {
             }
         } catch (IOException e) {
             error = e;
+        } catch (RuntimeException | Error unexpected) {
+            // Not an I/O error, but the round's outcome is as unknown: fail the journal so that
+            // the appenders parked on this round are woken (they would wait for ever), then go on.
+            synced.countDown(); // first: a rollover may hold the lock while it waits for this
+            lock.lock();
+            try {
+                fail(new IOException("sync round ended by " + unexpected, unexpected));
+            } finally {
+                lock.unlock();
+            }
+            throw unexpected;
         } finally {
+            synced.countDown();
             lock.lock();
             if (roundWrite == write) {
                 roundWrite = null;
@@ -1513,6 +1555,9 @@ public final class Journal implements AutoCloseable {
         }
         if (error != null) {
             throw failed(error, target);
+        }
+        if (failure != null) { // something else failed meanwhile: this fdatasync's 0 is not trusted
+            throw new OutcomeUnknownException(dir, durableLsn + 1, Math.max(target, durableLsn + 1), failure);
         }
         if (target > durableLsn) {
             durableLsn = target;
@@ -2209,6 +2254,7 @@ public final class Journal implements AutoCloseable {
     }
 
     private void truncateBackLocked(long lsn) throws IOException {
+        awaitRoundSync(); // (none runs once every record is durable; this only makes it plain)
         boolean deleted = false;
         while (segments.size() > 1 && segments.getLast().baseLsn() > lsn) {
             Segment s = segments.getLast();
