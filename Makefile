@@ -49,9 +49,9 @@ test:
 	$(MVN) verify
 
 ## crash-test: the crash-point exploration with more seeds (SEEDS=25 by default; make test runs 2);
-## CONCURRENT=true adds concurrent appenders and INTERVAL mode (see the README)
+## CONCURRENT=false leaves out the concurrent appenders and INTERVAL mode (see the README)
 SEEDS ?= 25
-CONCURRENT ?= false
+CONCURRENT ?= true
 crash-test:
 	$(MVN) -pl native,java test -Dtest=CrashPointExplorationTest -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dwal4j.crash.seeds=$(SEEDS) -Dwal4j.crash.concurrent=$(CONCURRENT)

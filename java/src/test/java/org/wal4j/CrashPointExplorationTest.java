@@ -70,12 +70,11 @@ class CrashPointExplorationTest {
     }
 
     /**
-     * {@code -Dwal4j.crash.concurrent=true} ({@code make crash-test CONCURRENT=true}) adds
-     * concurrent appenders to the workloads and an INTERVAL configuration. Off in
-     * {@code make test}: in one of three runs this session they reported violations that are
-     * not explained yet (see the README), and a test that fails by chance would block CI.
+     * Concurrent appenders in the workloads and an INTERVAL configuration; on unless
+     * {@code -Dwal4j.crash.concurrent=false} ({@code make crash-test CONCURRENT=false}), which
+     * leaves only the configurations whose crash points are the same call in every run.
      */
-    private static final boolean CONCURRENT = Boolean.getBoolean("wal4j.crash.concurrent");
+    private static final boolean CONCURRENT = Boolean.parseBoolean(System.getProperty("wal4j.crash.concurrent", "true"));
 
     private static final Thread.UncaughtExceptionHandler DEFAULT_HANDLER = Thread.getDefaultUncaughtExceptionHandler();
 
@@ -213,13 +212,13 @@ class CrashPointExplorationTest {
                     m.mayBeGoneBelow = m.goneBelow;
                 } else {
                     j.close();
-                    m.allDurable();
+                    m.observe(j.durableLsn()); // close syncs, unless the journal had failed (the sync thread met the power loss)
                     j = Journal.open(dir, c.options(), io);
                 }
                 m.observe(j.durableLsn());
             }
             j.close();
-            m.allDurable();
+            m.observe(j.durableLsn());
         } catch (SimulatedDisk.PowerLoss lost) {
             // the journal is abandoned as it is; the caller revives the disk and closes it
             throw lost;
