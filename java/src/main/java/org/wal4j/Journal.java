@@ -1062,10 +1062,15 @@ public final class Journal implements AutoCloseable {
      * segment while a round synced it too). The round needs no lock to finish its sync.
      */
     private void awaitRoundSync() {
+        awaitUninterruptibly(roundSynced);
+    }
+
+    /** Waits for {@code latch}, keeping an interrupt for the caller to see afterwards. */
+    private static void awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
         while (true) {
             try {
-                roundSynced.await();
+                latch.await();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
@@ -1082,18 +1087,7 @@ public final class Journal implements AutoCloseable {
         if (w == null) {
             return;
         }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                w.done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        awaitUninterruptibly(w.done);
         roundWrite = null;
         if (w.error != null) {
             throw w.error;
