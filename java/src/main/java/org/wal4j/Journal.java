@@ -126,12 +126,14 @@ public final class Journal implements AutoCloseable {
     private volatile SyncPolicy policy;
     /** A sync round's fdatasync is running outside the lock. */
     private boolean syncing;
-    /** Counted down when the running round's fdatasync has returned (see {@link #awaitRoundSync}). */
-    private CountDownLatch roundSynced = new CountDownLatch(0);
+    /** The running (or last) round's fdatasync (see {@link #awaitRoundSync}). */
+    private RoundSync roundSync = RoundSync.NONE;
     /** Frames of the active segment before this offset are durable (a round's fdatasync covered them); 0: none known. */
     private long activeSyncedEnd;
     /** The offset the last SYNC_MARK written in the active segment carries. */
     private long activeMarkedEnd;
+    /** Counts activations: a round whose segment was cut back (and re-activated) meanwhile must not move activeSyncedEnd. */
+    private long activations;
     /** Signalled when a sync round ends (or the journal fails). */
     private final Condition roundDone = lock.newCondition();
     /** Wakes the background sync thread: an asynchronous append, a bound reached, a new policy, close. */
@@ -1060,9 +1062,37 @@ public final class Journal implements AutoCloseable {
      * kernel hands an EIO to whichever checks first, and the other may return 0 for a write
      * that was lost (the crash-point exploration met this when a rollover synced the sealed
      * segment while a round synced it too). The round needs no lock to finish its sync.
+     * If that fdatasync failed, so does this call, with its error: the kernel has reported the
+     * lost writes to the round, and a sync of the same file now would return 0 for them (the
+     * exploration met a rollover that went on to record a failed round's frames as durable in
+     * the next segment's header, and recovery then refused the journal as damaged).
      */
-    private void awaitRoundSync() {
-        awaitUninterruptibly(roundSynced);
+    private void awaitRoundSync() throws IOException {
+        RoundSync r = roundSync;
+        awaitUninterruptibly(r.returned);
+        Throwable e = r.error;
+        if (e != null) {
+            throw e instanceof IOException io ? io : new IOException("the sync round ended by " + e, e);
+        }
+    }
+
+    /** One round's fdatasync: counted down when it returned, with what it threw. */
+    private static final class RoundSync {
+        static final RoundSync NONE = new RoundSync(0);
+        final CountDownLatch returned;
+        volatile Throwable error;
+
+        RoundSync(int count) {
+            returned = new CountDownLatch(count);
+        }
+
+        /** Publishes the outcome, then releases the waiters (idempotent). */
+        void returned(Throwable e) {
+            if (returned.getCount() > 0 && e != null && error == null) {
+                error = e;
+            }
+            returned.countDown();
+        }
     }
 
     /** Waits for {@code latch}, keeping an interrupt for the caller to see afterwards. */
@@ -1102,6 +1132,7 @@ public final class Journal implements AutoCloseable {
     private void activate(Segment s) throws IOException {
         activeSyncedEnd = 0;
         activeMarkedEnd = 0;
+        activations++;
         if (writeAlignment > 1) {
             s.directWriter(io.open(s.path(), OpenFlag.WRITE, OpenFlag.DIRECT));
         }
@@ -1485,6 +1516,7 @@ public final class Journal implements AutoCloseable {
         IoFile activeWriter;
         Segment roundSegment;
         long roundEnd;
+        long roundActivation;
         RoundWrite write = null;
         try {
             if (segments.isEmpty()) {
@@ -1507,6 +1539,7 @@ public final class Journal implements AutoCloseable {
                 write = sealStaging();
             }
             roundEnd = roundSegment.endOffset();
+            roundActivation = activations;
         } catch (IOException e) {
             throw failed(e, target);
         } catch (RuntimeException | Error unexpected) {
@@ -1514,8 +1547,8 @@ public final class Journal implements AutoCloseable {
             throw unexpected;
         }
         syncing = true;
-        CountDownLatch synced = new CountDownLatch(1);
-        roundSynced = synced;
+        RoundSync synced = new RoundSync(1);
+        roundSync = synced;
         unsyncedBytes = 0;
         IOException error = null;
         lock.unlock();
@@ -1530,7 +1563,7 @@ public final class Journal implements AutoCloseable {
         } catch (RuntimeException | Error unexpected) {
             // Not an I/O error, but the round's outcome is as unknown: fail the journal so that
             // the appenders parked on this round are woken (they would wait for ever), then go on.
-            synced.countDown(); // first: a rollover may hold the lock while it waits for this
+            synced.returned(unexpected); // first: a rollover may hold the lock while it waits for this
             lock.lock();
             try {
                 fail(new IOException("sync round ended by " + unexpected, unexpected));
@@ -1539,7 +1572,7 @@ public final class Journal implements AutoCloseable {
             }
             throw unexpected;
         } finally {
-            synced.countDown();
+            synced.returned(error);
             lock.lock();
             if (roundWrite == write) {
                 roundWrite = null;
@@ -1556,7 +1589,7 @@ public final class Journal implements AutoCloseable {
         if (target > durableLsn) {
             durableLsn = target;
         }
-        if (segments.getLast() == roundSegment) {
+        if (activations == roundActivation) { // the round's segment is still active, and was not cut back
             activeSyncedEnd = Math.max(activeSyncedEnd, roundEnd);
         }
         wakeWaiters();
@@ -2288,6 +2321,7 @@ public final class Journal implements AutoCloseable {
         long oldEnd = s.endOffset();
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
         long fileBytes = s.file().size();
+        boolean markFollows = durableSegmentId > s.header().durableSegmentId();
         if (preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT) {
             // Removed frames read as zeros and the segment keeps its size. SYNC_MARKs among
             // them say frames before them were durable; zeroed out of order by a crash, one
@@ -2304,9 +2338,15 @@ public final class Journal implements AutoCloseable {
             s.file().zeroFill(newEnd, end - newEnd);
         } else if (fileBytes > newEnd) {
             s.file().truncate(newEnd);
+            if (markFollows) {
+                // The cut must be durable before a frame goes where it was: a crash between the
+                // two could keep the cut-off frames, SYNC_MARKs among them, behind a torn new
+                // frame, and recovery would call that damage (the random crash points met this).
+                s.file().datasync();
+            }
         }
         activate(s);
-        if (durableSegmentId > s.header().durableSegmentId()) {
+        if (markFollows) {
             writeDurableMark(durableSegmentId); // a mark that said so may have been cut off
         }
         s.file().datasync();

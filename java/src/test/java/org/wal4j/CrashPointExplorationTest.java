@@ -113,28 +113,87 @@ class CrashPointExplorationTest {
         final java.util.Set<java.nio.ByteBuffer> floating = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         /** What {@code durableLsn()} says: every record up to it is durable (INTERVAL's sync thread moves it). */
-        void observe(long durableLsn) {
+        synchronized void observe(long durableLsn) {
             if (!log.isEmpty()) {
                 durable = Math.max(durable, Math.min(durableLsn, log.lastKey()));
             }
         }
 
-        void appending(long lsn, byte[] v) {
-            allowed.computeIfAbsent(lsn, k -> new ArrayList<>()).add(v);
+        synchronized void trace(String op) {
+            trace.add(op);
         }
 
-        void appended(long lsn, byte[] v, boolean durableNow) {
+        /** Records {@code v} as a value {@code lsn} may hold, and returns it. */
+        synchronized byte[] appending(long lsn, byte[] v) {
+            allowed.computeIfAbsent(lsn, k -> new ArrayList<>()).add(v);
+            return v;
+        }
+
+        synchronized void appended(long lsn, byte[] v, boolean durableNow) {
             log.put(lsn, v);
-            next = lsn + 1;
+            next = Math.max(next, lsn + 1);
             if (durableNow) {
-                durable = lsn;
+                durable = Math.max(durable, lsn);
             }
         }
 
-        void allDurable() {
+        synchronized void allDurable() {
             if (!log.isEmpty()) {
                 durable = Math.max(durable, log.lastKey());
             }
+        }
+
+        synchronized void truncatingFront(long to) {
+            mayBeGoneBelow = to;
+        }
+
+        /** A truncateFront returned and the journal's first LSN is {@code first} (0: empty). */
+        synchronized void truncatedFront(long first) {
+            if (first > 0) {
+                goneBelow = Math.max(goneBelow, first);
+                log.headMap(first).clear();
+            }
+            mayBeGoneBelow = goneBelow; // returned: what stays, stays
+        }
+
+        synchronized void truncatingBack(long to) {
+            mayBeGoneAbove = to;
+        }
+
+        synchronized void truncatedBack(long to, boolean cuts) {
+            mayBeGoneAbove = Long.MAX_VALUE;
+            log.tailMap(to, false).clear();
+            allowed.keySet().removeIf(lsn -> lsn > to);
+            durable = Math.min(durable, to);
+            next = to + 1;
+            if (cuts) {
+                allDurable(); // a truncateBack that cuts syncs first; one at the last LSN does nothing
+            }
+        }
+
+        synchronized void resetting() {
+            mayBeGoneBelow = next;
+        }
+
+        synchronized void wasReset() {
+            log.clear();
+            goneBelow = next;
+            mayBeGoneBelow = goneBelow;
+        }
+
+        /** What the model holds now, for a crash point taken while the workload goes on. */
+        synchronized Model copy() {
+            Model c = new Model();
+            allowed.forEach((lsn, vs) -> c.allowed.put(lsn, new ArrayList<>(vs)));
+            c.log.putAll(log);
+            c.durable = durable;
+            c.goneBelow = goneBelow;
+            c.mayBeGoneBelow = mayBeGoneBelow;
+            c.mayBeGoneAbove = mayBeGoneAbove;
+            c.next = next;
+            c.trace.addAll(trace);
+            c.floating.addAll(floating);
+            return c;
         }
     }
 
@@ -157,23 +216,21 @@ class CrashPointExplorationTest {
         try {
             for (int op = 0; op < ops; op++) {
                 int kind = r.nextInt(100);
-                m.trace.add(kind + "@" + io.calls());
+                m.trace(kind + "@" + io.calls());
                 boolean always = mode == SyncMode.ALWAYS;
                 if (CONCURRENT && kind >= 44 && kind < 50 && mode != SyncMode.NONE) {
                     concurrentAppends(j, r.nextLong(), m, always);
                 } else if (kind < 50) {
                     long lsn = m.next;
-                    byte[] v = value(r, lsn);
-                    m.appending(lsn, v);
+                    byte[] v = m.appending(lsn, value(r, lsn));
                     assertEquals(lsn, j.append(v));
                     m.appended(lsn, v, always);
                 } else if (kind < 60) {
                     byte[][] vs = new byte[1 + r.nextInt(4)][];
-                    for (int i = 0; i < vs.length; i++) {
-                        vs[i] = value(r, m.next + i);
-                        m.appending(m.next + i, vs[i]);
-                    }
                     long first = m.next;
+                    for (int i = 0; i < vs.length; i++) {
+                        vs[i] = m.appending(first + i, value(r, first + i));
+                    }
                     assertEquals(first, j.appendBatch(vs).first());
                     for (int i = 0; i < vs.length; i++) {
                         m.appended(first + i, vs[i], always);
@@ -183,33 +240,18 @@ class CrashPointExplorationTest {
                     m.allDurable();
                 } else if (kind < 82 && !m.log.isEmpty()) {
                     long to = m.log.firstKey() + r.nextInt((int) (m.log.lastKey() - m.log.firstKey() + 1));
-                    m.mayBeGoneBelow = to;
+                    m.truncatingFront(to);
                     j.truncateFront(to);
-                    long first = j.firstLsn();
-                    if (first > 0) {
-                        m.goneBelow = Math.max(m.goneBelow, first);
-                        m.log.headMap(first).clear();
-                    }
-                    m.mayBeGoneBelow = m.goneBelow; // returned: what stays, stays
+                    m.truncatedFront(j.firstLsn());
                 } else if (kind < 89 && !m.log.isEmpty()) {
                     long to = Math.max(m.log.firstKey(), m.log.lastKey() - r.nextInt(4));
-                    boolean cuts = to < m.log.lastKey();
-                    m.mayBeGoneAbove = to;
+                    m.truncatingBack(to);
                     j.truncateBack(to);
-                    m.mayBeGoneAbove = Long.MAX_VALUE;
-                    m.log.tailMap(to, false).clear();
-                    m.allowed.keySet().removeIf(lsn -> lsn > to);
-                    m.durable = Math.min(m.durable, to);
-                    m.next = to + 1;
-                    if (cuts) {
-                        m.allDurable(); // a truncateBack that cuts syncs first; one at the last LSN does nothing
-                    }
+                    m.truncatedBack(to, to < m.log.lastKey());
                 } else if (kind < 92) {
-                    m.mayBeGoneBelow = m.next;
+                    m.resetting();
                     j.reset();
-                    m.log.clear();
-                    m.goneBelow = m.next;
-                    m.mayBeGoneBelow = m.goneBelow;
+                    m.wasReset();
                 } else {
                     j.close();
                     m.observe(j.durableLsn()); // close syncs, unless the journal had failed (the sync thread met the power loss)
@@ -249,11 +291,7 @@ class CrashPointExplorationTest {
                         long lsn = j.append(v);
                         synchronized (m) {
                             m.appending(lsn, v);
-                            m.log.put(lsn, v);
-                            if (always) {
-                                m.durable = Math.max(m.durable, lsn); // this append returned durable
-                            }
-                            m.next = Math.max(m.next, lsn + 1);
+                            m.appended(lsn, v, always); // an ALWAYS append returns durable
                         }
                     }
                 } catch (Throwable e) {
@@ -282,7 +320,7 @@ class CrashPointExplorationTest {
             throw new AssertionError("a concurrent append failed", died.getFirst());
         }
         if (always) {
-            m.durable = Math.max(m.durable, m.log.lastKey()); // every one returned, so every one is durable
+            m.allDurable(); // every one returned, so every one is durable
         }
     }
 
@@ -388,6 +426,63 @@ class CrashPointExplorationTest {
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
+    /** Operations in a long workload. */
+    private static final int LONG_OPS = 400;
+
+    /**
+     * Random crash points of a long workload: one run of {@value #LONG_OPS} operations per
+     * configuration, on a disk that, before each of {@code -Dwal4j.crash.randomPoints} (default
+     * 300) calls drawn at random from the run's calls, takes what a power loss there would leave
+     * ({@link SimulatedDisk#snapshotAt}) together with a copy of the model, images it with a
+     * random {@link Loss}, unsynced names lost and kept, and checks both images as the
+     * exhaustive test does. The workload goes on after each point, so a point costs its images'
+     * recoveries, not a rerun.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
+    void randomCrashPointsOfALongWorkloadRecover(Config config) throws Exception {
+        int wanted = Integer.getInteger("wal4j.crash.randomPoints", 300);
+        long seed = Long.getLong("wal4j.crash.longSeed", 11);
+        long calls = countCalls(tmp.resolve("full"), config, seed, LONG_OPS);
+        Random pick = new Random(seed);
+        java.util.NavigableSet<Long> points = new java.util.TreeSet<>();
+        while (points.size() < Math.min(wanted, calls)) {
+            points.add(1 + (long) (pick.nextDouble() * calls));
+        }
+        Path dir = Files.createDirectories(tmp.resolve("long"));
+        Model m = new Model();
+        long[] explored = {0};
+        List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+        SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).snapshotAt(points::contains, snap -> {
+            Model then = m.copy();
+            explored[0]++;
+            Random r = new Random(seed * 1_000_003 + snap.call());
+            for (boolean keepNames : new boolean[] {false, true}) {
+                Loss loss = Loss.values()[r.nextInt(Loss.values().length)];
+                Path image = tmp.resolve("image-" + snap.call() + "-" + keepNames);
+                try {
+                    snap.image(image, loss, keepNames, r.nextLong());
+                    String wrong = check(image.resolve(dir.getFileName().toString()), config, then);
+                    if (wrong != null) {
+                        violations.add("seed=" + seed + " point=" + snap.call() + " loss=" + loss + " keepNames=" + keepNames
+                                + ": " + wrong + " after ops " + then.trace);
+                    }
+                    deleteTree(image);
+                } catch (IOException e) {
+                    violations.add("point=" + snap.call() + ": imaging failed: " + e);
+                }
+            }
+        });
+        workload(dir, disk, config, seed, m, LONG_OPS);
+        System.out.printf("random crash points of a long workload (%s, %d operations, seed %d): %d of %d calls explored,"
+                + " %d images recovered, %d violations%n", config, LONG_OPS, seed, explored[0], calls, 2 * explored[0],
+                violations.size());
+        violations.stream().limit(20).forEach(System.out::println);
+        assertTrue(explored[0] >= Math.min(wanted, calls) * 9 / 10, "crash points explored: " + explored[0]);
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
     /**
      * Crashing during recovery is safe: for every crash point of a seed's workload, the
      * harshest image (torn sectors, unsynced names lost) is recovered on a simulated disk
@@ -458,9 +553,13 @@ class CrashPointExplorationTest {
 
     /** Runs the whole workload of {@code seed} once on a simulated disk; returns its I/O calls. */
     private static long countCalls(Path dir, Config config, long seed) throws IOException {
+        return countCalls(dir, config, seed, OPS);
+    }
+
+    private static long countCalls(Path dir, Config config, long seed, int ops) throws IOException {
         Files.createDirectories(dir);
         SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), dir);
-        workload(dir, counting, config, seed, new Model());
+        workload(dir, counting, config, seed, new Model(), ops);
         deleteTree(dir);
         return counting.calls();
     }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 
 /**
  * A test {@link IoBackend} that knows what is durable and can lose power. It runs over a real
@@ -93,10 +95,10 @@ public final class SimulatedDisk implements IoBackend {
     private long readFaultSeed;
     private boolean crashed;
     private boolean revived;
-    /** At the crash: each file's state, and each directory's names as they were then. */
-    private Map<Inode, Inode> crashInodes;
-    private Map<Path, Map<String, Inode>> crashNames;
-    private Map<Path, Map<String, Inode>> crashDurableNames;
+    /** What the power loss left. */
+    private Snapshot crash;
+    private LongPredicate snapshotPoints = n -> false;
+    private Consumer<Snapshot> snapshotListener;
 
     private SimulatedDisk(IoBackend delegate) {
         this.delegate = delegate;
@@ -203,29 +205,37 @@ public final class SimulatedDisk implements IoBackend {
             throw new PowerLoss(calls);
         }
         long n = ++calls;
-        if (n >= crashAt) {
-            try {
+        try {
+            if (n >= crashAt) {
                 capture();
-            } catch (IOException e) {
-                throw new IllegalStateException("capturing the directories at the crash", e);
+                throw new PowerLoss(n);
             }
-            throw new PowerLoss(n);
+            if (snapshotPoints.test(n)) {
+                snapshotListener.accept(snapshot(n));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("capturing the directories at call " + n, e);
         }
         return n;
     }
 
     private void capture() throws IOException {
+        crash = snapshot(calls);
         crashed = true;
-        crashInodes = new java.util.IdentityHashMap<>();
+    }
+
+    /** Lock held: each file's state, and each directory's names, as they are now. */
+    private Snapshot snapshot(long call) throws IOException {
+        Map<Inode, Inode> files = new java.util.IdentityHashMap<>();
         for (Map<String, Inode> names : durableNames.values()) {
-            names.values().forEach(n -> crashInodes.put(n, n.copy()));
+            names.values().forEach(n -> files.put(n, n.copy()));
         }
-        inodes.values().forEach(n -> crashInodes.put(n, n.copy()));
-        crashNames = new HashMap<>();
+        inodes.values().forEach(n -> files.put(n, n.copy()));
+        Map<Path, Map<String, Inode>> names = new HashMap<>();
         for (Path dir : durableNames.keySet()) {
-            crashNames.put(dir, listing(dir));
+            names.put(dir, listing(dir));
         }
-        crashDurableNames = new HashMap<>(durableNames);
+        return new Snapshot(call, files, names, new HashMap<>(durableNames));
     }
 
     private static void apply(Inode n, long[] span, byte[] bytes) {
@@ -280,18 +290,56 @@ public final class SimulatedDisk implements IoBackend {
         if (!crashed) {
             throw new IllegalStateException("no power loss yet");
         }
-        Random random = new Random(seed);
-        Map<Inode, byte[]> contents = new java.util.IdentityHashMap<>();
-        for (Map.Entry<Inode, Inode> e : crashInodes.entrySet()) {
-            contents.put(e.getKey(), survivor(e.getValue(), loss, random));
+        crash.image(target, loss, keepUnsyncedNames, seed);
+    }
+
+    /**
+     * Before each call whose number {@code points} accepts, hands {@code listener} what a
+     * power loss at that call would leave, and lets the call go on: one run of a long workload
+     * yields many crash points. The listener runs in the calling thread with this disk's lock
+     * held (the other threads' I/O waits); it must not call this disk.
+     */
+    public synchronized SimulatedDisk snapshotAt(LongPredicate points, Consumer<Snapshot> listener) {
+        this.snapshotPoints = points;
+        this.snapshotListener = listener;
+        return this;
+    }
+
+    /** What the disk held at one moment, as a power loss then would leave it; images it like {@link SimulatedDisk#image}. */
+    public static final class Snapshot {
+        private final long call;
+        private final Map<Inode, Inode> files;
+        private final Map<Path, Map<String, Inode>> names;
+        private final Map<Path, Map<String, Inode>> durableNames;
+
+        private Snapshot(long call, Map<Inode, Inode> files, Map<Path, Map<String, Inode>> names,
+                Map<Path, Map<String, Inode>> durableNames) {
+            this.call = call;
+            this.files = files;
+            this.names = names;
+            this.durableNames = durableNames;
         }
-        for (Map.Entry<Path, Map<String, Inode>> d : crashNames.entrySet()) {
-            Path out = target.resolve(d.getKey().getFileName().toString());
-            Files.createDirectories(out);
-            Map<String, Inode> names = keepUnsyncedNames ? d.getValue() : crashDurableNames.get(d.getKey());
-            for (Map.Entry<String, Inode> e : names.entrySet()) {
-                byte[] bytes = contents.get(e.getValue());
-                Files.write(out.resolve(e.getKey()), bytes == null ? new byte[0] : bytes);
+
+        /** The number of the call the power was lost at (the call did not happen). */
+        public long call() {
+            return call;
+        }
+
+        /** See {@link SimulatedDisk#image}. */
+        public void image(Path target, Loss loss, boolean keepUnsyncedNames, long seed) throws IOException {
+            Random random = new Random(seed);
+            Map<Inode, byte[]> contents = new java.util.IdentityHashMap<>();
+            for (Map.Entry<Inode, Inode> e : files.entrySet()) {
+                contents.put(e.getKey(), survivor(e.getValue(), loss, random));
+            }
+            for (Map.Entry<Path, Map<String, Inode>> d : names.entrySet()) {
+                Path out = target.resolve(d.getKey().getFileName().toString());
+                Files.createDirectories(out);
+                Map<String, Inode> kept = keepUnsyncedNames ? d.getValue() : durableNames.get(d.getKey());
+                for (Map.Entry<String, Inode> e : kept.entrySet()) {
+                    byte[] bytes = contents.get(e.getValue());
+                    Files.write(out.resolve(e.getKey()), bytes == null ? new byte[0] : bytes);
+                }
             }
         }
     }
