@@ -1708,9 +1708,17 @@ public final class Journal implements AutoCloseable {
     /**
      * Writes and syncs what is staged, stops the journal's threads (waiting for them), and
      * closes every file; idempotent. Later calls fail with {@link JournalClosedException}.
-     * Asynchronous appends still pending complete first.
+     * Asynchronous appends still pending complete first. A close that returns normally means
+     * every record appended is durable.
+     *
+     * <p>A journal that had failed is closed all the same (threads stopped, files closed, the
+     * lock released), syncing nothing, and then this throws {@link JournalFailedException}
+     * with the first failure: what was appended after {@link #durableLsn()} may be lost, and a
+     * quiet close would say otherwise to a caller who never saw the failure (an INTERVAL
+     * journal's sync thread may have met it). A second close returns quietly.
      *
      * @throws OutcomeUnknownException if the final write or sync failed
+     * @throws JournalFailedException if the journal had failed before
      */
     @Override
     public void close() throws IOException {
@@ -1721,12 +1729,14 @@ public final class Journal implements AutoCloseable {
             if (closed) {
                 return;
             }
-            if (failure == null) { // after a failure nothing written since the last good sync can be trusted
+            if (failure == null) {
                 try {
                     awaitDurableLocked(lastLsn);
                 } catch (IOException e) {
                     first = e;
                 }
+            } else { // nothing written since the last good sync can be trusted: no sync now
+                first = new JournalFailedException(dir, failure);
             }
             while (syncing) {
                 roundDone.awaitUninterruptibly();

@@ -426,12 +426,12 @@ class CrashPointExplorationTest {
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
-    /** Operations in a long workload. */
-    private static final int LONG_OPS = 400;
+    /** Operations in a long workload ({@code -Dwal4j.crash.longOps}). */
+    private static final int LONG_OPS = Integer.getInteger("wal4j.crash.longOps", 400);
 
     /**
-     * Random crash points of a long workload: one run of {@value #LONG_OPS} operations per
-     * configuration, on a disk that, before each of {@code -Dwal4j.crash.randomPoints} (default
+     * Random crash points of a long workload: one run of {@code -Dwal4j.crash.longOps} (default
+     * 400) operations per configuration, on a disk that, before each of {@code -Dwal4j.crash.randomPoints} (default
      * 300) calls drawn at random from the run's calls, takes what a power loss there would leave
      * ({@link SimulatedDisk#snapshotAt}) together with a copy of the model, images it with a
      * random {@link Loss}, unsynced names lost and kept, and checks both images as the

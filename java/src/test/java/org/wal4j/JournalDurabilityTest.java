@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -248,7 +250,7 @@ class JournalDurabilityTest {
         assertTrue(appendFailure.getCause() instanceof OutcomeUnknownException || appendFailure.getCause() instanceof JournalFailedException,
                 appendFailure.getCause().toString());
         assertEquals(1, j.durableLsn());
-        j.close();
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
         try (Journal reopened = Journal.open(dir, small(direct).build())) {
             assertArrayEquals(value(0, 1, 1000), reopened.read(1).value());
             assertEquals(1, reopened.lastLsn(), "nothing written behind the failed write: " + reopened.recoveryReport());
@@ -293,6 +295,58 @@ class JournalDurabilityTest {
         try (Journal j = Journal.open(dir, small(direct).build())) {
             assertEquals(17, j.lastLsn());
             assertArrayEquals(value(0, 16, 4000), j.read(16).value());
+        }
+    }
+
+    /**
+     * A rollover that waits for a round's fdatasync of the segment it seals fails when that
+     * fdatasync fails, and seals nothing: its own fdatasync of the file would return 0 (the
+     * kernel reported the lost writes to the round), and the next segment's header would
+     * record the lost frames as durable, so recovery would refuse the journal as damaged (the
+     * random crash points found this with fsyncgate).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aRolloverWaitingForARoundWhoseSyncFailsFailsAndSealsNothing(boolean direct) throws Exception {
+        FaultInjectingIo io = faultyOnSegments();
+        Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io);
+        CompletableFuture<Long> last;
+        CompletableFuture<Long> next = new CompletableFuture<>();
+        FaultInjectingIo.Gate gate = null;
+        try {
+            for (int i = 1; i <= 14; i++) {
+                j.append(value(0, i, 4000));
+            }
+            gate = io.gateNth(Call.DATASYNC, 1);
+            io.failNth(Call.DATASYNC, 1, Errno.EIO);
+            last = onItsOwnThread(() -> j.append(value(0, 15, 4000)));
+            assertTrue(gate.awaitReached(), "the round's fdatasync");
+            Thread roller = Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    next.complete(j.append(value(0, 16, 4000))); // does not fit: a rollover
+                } catch (Throwable t) {
+                    next.completeExceptionally(t);
+                }
+            });
+            await("the rollover waits for the round's fdatasync", () -> Arrays.stream(roller.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("awaitRoundSync")));
+        } finally {
+            if (gate != null) {
+                gate.open();
+            }
+        }
+        ExecutionException roundFailure = assertThrows(ExecutionException.class, () -> last.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(OutcomeUnknownException.class, roundFailure.getCause());
+        ExecutionException rolloverFailure = assertThrows(ExecutionException.class, () -> next.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(IOException.class, rolloverFailure.getCause());
+        assertThrows(JournalFailedException.class, j::sync);
+        assertThrows(JournalFailedException.class, j::close, "the journal had failed");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(SegmentFiles.name(1)), files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(SegmentFiles.SUFFIX)).sorted().toList(), "no segment was sealed");
+        }
+        try (Journal reopened = Journal.open(dir, small(direct).build())) {
+            assertTrue(reopened.lastLsn() >= 14, "lastLsn " + reopened.lastLsn());
         }
     }
 
@@ -594,7 +648,7 @@ class JournalDurabilityTest {
         assertThrows(JournalFailedException.class, () -> j.read(1));
         ExecutionException async = assertThrows(ExecutionException.class, () -> j.appendAsync(new byte[1]).get());
         assertInstanceOf(JournalFailedException.class, async.getCause());
-        j.close();
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
         assertEquals(syncsBefore, io.count(Call.DATASYNC), "no sync after the failure: nothing written since can be trusted");
         assertEquals(List.of(), journalThreads());
         try (Journal reopened = Journal.open(dir, small(false).build())) {
@@ -605,16 +659,16 @@ class JournalDurabilityTest {
     @Test
     void aFullDiskSaysSo() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io)) {
-            j.append(new byte[10]);
-            io.failNth(Call.WRITE, 1, Errno.ENOSPC);
-            OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> j.append(new byte[10]));
-            assertEquals(Errno.ENOSPC, e.errno());
-            assertTrue(e.getMessage().contains("ENOSPC") && e.getMessage().contains("the disk or quota is full"), e.getMessage());
-            JournalFailedException later = assertThrows(JournalFailedException.class, () -> j.append(new byte[10]));
-            assertTrue(later.getMessage().contains("the disk or quota is full"), later.getMessage());
-            assertEquals(Errno.ENOSPC, later.errno());
-        }
+        Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io);
+        j.append(new byte[10]);
+        io.failNth(Call.WRITE, 1, Errno.ENOSPC);
+        OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> j.append(new byte[10]));
+        assertEquals(Errno.ENOSPC, e.errno());
+        assertTrue(e.getMessage().contains("ENOSPC") && e.getMessage().contains("the disk or quota is full"), e.getMessage());
+        JournalFailedException later = assertThrows(JournalFailedException.class, () -> j.append(new byte[10]));
+        assertTrue(later.getMessage().contains("the disk or quota is full"), later.getMessage());
+        assertEquals(Errno.ENOSPC, later.errno());
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
     }
 
     @Test
@@ -654,7 +708,7 @@ class JournalDurabilityTest {
         long syncs = io.count(Call.DATASYNC);
         futures.add(j.appendAsync(new byte[1]));
         assertInstanceOf(JournalFailedException.class, assertThrows(ExecutionException.class, () -> futures.getFirst().get()).getCause());
-        j.close();
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
         assertEquals(syncs, io.count(Call.DATASYNC), "the failed fdatasync is never retried");
         for (long lsn : acknowledged.keySet()) {
             assertTrue(lsn <= durable, "lsn=" + lsn + " acknowledged but above durableLsn=" + durable);
@@ -669,32 +723,32 @@ class JournalDurabilityTest {
     @Test
     void pendingFuturesCompleteWithOutcomeUnknownWhenTheirSyncFails() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        try (Journal j = Journal.open(dir, small(false).build(), io)) {
-            io.failNth(Call.DATASYNC, 1, Errno.EIO);
-            CompletableFuture<Long> f = j.appendAsync(new byte[] {1});
-            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
-            OutcomeUnknownException unknown = assertInstanceOf(OutcomeUnknownException.class, e.getCause());
-            assertEquals(Errno.EIO, unknown.errno());
-            assertEquals(1, unknown.firstLsn());
-            assertEquals(-1, j.durableLsn(), "the watermark did not move");
-        }
+        Journal j = Journal.open(dir, small(false).build(), io);
+        io.failNth(Call.DATASYNC, 1, Errno.EIO);
+        CompletableFuture<Long> f = j.appendAsync(new byte[] {1});
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        OutcomeUnknownException unknown = assertInstanceOf(OutcomeUnknownException.class, e.getCause());
+        assertEquals(Errno.EIO, unknown.errno());
+        assertEquals(1, unknown.firstLsn());
+        assertEquals(-1, j.durableLsn(), "the watermark did not move");
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
     }
 
     @Test
     void aFailedDirectorySyncAtRolloverFailsTheJournal() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
         // no preparer thread: its directory syncs would meet the failure first (next test)
-        try (Journal j = Journal.open(dir, small(false).preallocate(false).syncMode(SyncMode.ALWAYS).build(), io)) {
-            j.append(value(9, 0, 3000));
-            io.failNth(Call.SYNC_DIRECTORY, 1, Errno.EIO);
-            OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> {
-                for (int i = 1; i < 100; i++) {
-                    j.append(value(9, i, 3000));
-                }
-            });
-            assertTrue(e.getMessage().contains("fsync failed: EIO"), e.getMessage());
-            assertThrows(JournalFailedException.class, j::sync);
-        }
+        Journal j = Journal.open(dir, small(false).preallocate(false).syncMode(SyncMode.ALWAYS).build(), io);
+        j.append(value(9, 0, 3000));
+        io.failNth(Call.SYNC_DIRECTORY, 1, Errno.EIO);
+        OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> {
+            for (int i = 1; i < 100; i++) {
+                j.append(value(9, i, 3000));
+            }
+        });
+        assertTrue(e.getMessage().contains("fsync failed: EIO"), e.getMessage());
+        assertThrows(JournalFailedException.class, j::sync);
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
     }
 
     @Test
@@ -754,7 +808,11 @@ class JournalDurabilityTest {
                 int seen = expected instanceof OutcomeUnknownException u ? u.errno() : ((JournalFailedException) expected).errno();
                 assertEquals(errno, seen, expected.toString());
                 failedRuns++;
-                j.close(); // releases the files of a failed journal; syncs nothing
+                try {
+                    j.close(); // releases the files of a failed journal; syncs nothing
+                } catch (JournalFailedException alsoExpected) {
+                    // (unless the failure came from close itself, which closed the journal)
+                }
             }
             int s = seed;
             try (Journal reopened = Journal.open(d, options)) {

@@ -872,7 +872,8 @@ class JournalTest {
         assertEquals(org.wal4j.io.Errno.EIO, later.errno());
         assertThrows(JournalFailedException.class, j::sync);
         assertThrows(JournalFailedException.class, () -> j.read(1));
-        j.close();
+        assertThrows(JournalFailedException.class, j::close, "a failed journal's close says so");
+        j.close(); // a second close returns quietly
         try (Journal reopened = Journal.open(dir, small().build())) {
             assertArrayEquals("kept".getBytes(), reopened.read(1).value());
         }

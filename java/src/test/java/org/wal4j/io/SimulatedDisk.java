@@ -226,14 +226,13 @@ public final class SimulatedDisk implements IoBackend {
 
     /** Lock held: each file's state, and each directory's names, as they are now. */
     private Snapshot snapshot(long call) throws IOException {
-        Map<Inode, Inode> files = new java.util.IdentityHashMap<>();
-        for (Map<String, Inode> names : durableNames.values()) {
-            names.values().forEach(n -> files.put(n, n.copy()));
-        }
-        inodes.values().forEach(n -> files.put(n, n.copy()));
         Map<Path, Map<String, Inode>> names = new HashMap<>();
         for (Path dir : durableNames.keySet()) {
             names.put(dir, listing(dir));
+        }
+        Map<Inode, Inode> files = new java.util.IdentityHashMap<>(); // only files an image can name
+        for (Map<String, Inode> named : java.util.List.of(durableNames, names).stream().flatMap(m -> m.values().stream()).toList()) {
+            named.values().forEach(n -> files.computeIfAbsent(n, Inode::copy));
         }
         return new Snapshot(call, files, names, new HashMap<>(durableNames));
     }
