@@ -215,7 +215,7 @@ public final class Journal implements AutoCloseable {
         try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.DIRECT)) {
             alignment = f.directAlignment();
         } catch (IoCallException e) {
-            if (e.errno() != Errno.EINVAL && e.errno() != 0) {
+            if (e.errno() != Errno.EINVAL) { // EINVAL: the filesystem refuses O_DIRECT (JavaIo reads it from the JDK's text)
                 throw e;
             }
             if (!options.directFallback()) {

@@ -72,6 +72,7 @@ public final class Errno {
             case EINVAL -> "Invalid argument";
             case ENOSPC -> "No space left on device";
             case EROFS -> "Read-only file system";
+            case EDQUOT -> "Disk quota exceeded";
             default -> "errno " + errno;
         };
     }

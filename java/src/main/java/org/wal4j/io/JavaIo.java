@@ -128,29 +128,33 @@ public final class JavaIo implements IoBackend {
             case FileAlreadyExistsException x -> Errno.EEXIST;
             case NotDirectoryException x -> Errno.ENOTDIR;
             case ClosedChannelException x -> Errno.EBADF;
-            default -> fullDiskErrno(e.getMessage());
+            default -> errnoFromText(e.getMessage());
         };
         String fullDetail = e instanceof ClosedChannelException ? "(file is closed) " + detail : detail;
         return new IoCallException(call, path, errno, fullDetail.strip(), e);
     }
 
     /**
-     * A full disk reaches us as a plain IOException carrying only strerror's text, yet the
-     * caller must be able to tell it from EIO. Matching the text is the only way the JDK
-     * leaves; in a non-English locale this finds nothing and errno stays 0.
+     * Most failures reach us as a plain IOException (or a FileSystemException) carrying only
+     * strerror's text, yet the caller must tell a full disk from EIO, and an O_DIRECT refusal
+     * (EINVAL) from anything else. Matching the text is the only way the JDK leaves; in a
+     * non-English locale this finds nothing and errno stays 0 ("unknown"), which callers treat
+     * as no particular errno.
      */
-    private static int fullDiskErrno(String message) {
+    private static int errnoFromText(String message) {
         if (message == null) {
             return 0;
         }
-        if (message.endsWith("No space left on device")) {
-            return Errno.ENOSPC;
-        }
-        if (message.endsWith("Disk quota exceeded")) {
-            return Errno.EDQUOT;
+        for (int errno : RECOGNIZED) {
+            if (message.endsWith(Errno.description(errno))) {
+                return errno;
+            }
         }
         return 0;
     }
+
+    /** The errnos {@link #errnoFromText} recognizes by their strerror text. */
+    private static final int[] RECOGNIZED = {Errno.ENOSPC, Errno.EDQUOT, Errno.EINVAL, Errno.EIO, Errno.EROFS};
 
     @Override
     public String toString() {

@@ -64,4 +64,21 @@ class ErrnoTest {
         assertTrue(e.getMessage().startsWith("write failed: something the JDK said path=/d/f offset=0"), e.getMessage());
         assertEquals(cause, e.getCause());
     }
+
+    /**
+     * JavaIo gets most failures as the JDK's strerror text only; the errnos callers decide on
+     * (a full disk, EIO, O_DIRECT's EINVAL, a read-only filesystem) are read from it, and any
+     * other text stays errno 0, never taken for one of them.
+     */
+    @Test
+    void javaIoReadsTheErrnosCallersDecideOnFromTheJdksText() {
+        Path p = Path.of("/d/f");
+        assertEquals(Errno.EINVAL, JavaIo.translate("open", p, new java.nio.file.FileSystemException("/d/f: Invalid argument"), "").errno());
+        assertEquals(Errno.EIO, JavaIo.translate("write", p, new java.io.IOException("Input/output error"), "").errno());
+        assertEquals(Errno.ENOSPC, JavaIo.translate("write", p, new java.io.IOException("No space left on device"), "").errno());
+        assertEquals(Errno.EDQUOT, JavaIo.translate("write", p, new java.io.IOException("Disk quota exceeded"), "").errno());
+        assertEquals(Errno.EROFS, JavaIo.translate("open", p, new java.nio.file.FileSystemException("/d/f: Read-only file system"), "").errno());
+        assertEquals(0, JavaIo.translate("open", p, new java.io.IOException("Argument list too long"), "").errno());
+        assertEquals(0, JavaIo.translate("open", p, new java.io.IOException((String) null), "").errno());
+    }
 }
