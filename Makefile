@@ -48,7 +48,7 @@ run: $(CLI_JAR)
 test:
 	$(MVN) verify
 
-## crash-test: the crash-point exploration with more seeds (SEEDS=25 by default; make test runs 2),
+## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 2),
 ## and long workloads of LONG_OPS operations (400 in make test) crashed at POINTS random calls each
 ## (300 in make test), LONG_SEED choosing the run; CONCURRENT=false leaves out the concurrent
 ## appenders and INTERVAL mode (see the README)
@@ -58,7 +58,7 @@ POINTS ?= 2000
 LONG_SEED ?= 11
 CONCURRENT ?= true
 crash-test:
-	$(MVN) -pl native,java test -Dtest=CrashPointExplorationTest -Dsurefire.failIfNoSpecifiedTests=false \
+	$(MVN) -pl native,java test -Dtest='CrashPointExplorationTest,WriteAheadLogCrashTest,LogCrashTest' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dwal4j.crash.seeds=$(SEEDS) -Dwal4j.crash.concurrent=$(CONCURRENT) -Dwal4j.crash.longOps=$(LONG_OPS) \
 	  -Dwal4j.crash.randomPoints=$(POINTS) -Dwal4j.crash.longSeed=$(LONG_SEED)
 

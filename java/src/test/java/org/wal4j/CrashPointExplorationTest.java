@@ -727,13 +727,6 @@ class CrashPointExplorationTest {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
+        org.wal4j.io.CrashImages.deleteTree(p);
     }
 }

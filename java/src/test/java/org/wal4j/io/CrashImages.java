@@ -204,6 +204,8 @@ public final class CrashImages {
     public static final int SEEDS = Integer.getInteger("wal4j.crash.seeds", 2);
     /** Calls {@link #randomCrashPoints} images: {@code -Dwal4j.crash.randomPoints} (default 200). */
     public static final int RANDOM_POINTS = Integer.getInteger("wal4j.crash.randomPoints", 200);
+    /** Operations of {@link #randomCrashPoints}' run: {@code -Dwal4j.crash.longOps} (default 400, as the Journal's). */
+    public static final int LONG_OPS = Integer.getInteger("wal4j.crash.longOps", 400);
     /** The seed of {@link #randomCrashPoints}' run: {@code -Dwal4j.crash.longSeed} (default 11). */
     public static final long LONG_SEED = Long.getLong("wal4j.crash.longSeed", 11);
     private static final long FSYNCGATE_SEED = 7;
@@ -406,7 +408,7 @@ public final class CrashImages {
     }
 
     /** Deletes {@code p} and everything below it, if it exists. */
-    private static void deleteTree(Path p) throws IOException {
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

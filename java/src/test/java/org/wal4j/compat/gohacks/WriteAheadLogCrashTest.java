@@ -36,7 +36,6 @@ import org.wal4j.io.SimulatedDisk.Loss;
 @ExtendWith(QuietJournalLog.class)
 class WriteAheadLogCrashTest {
     private static final int OPS = 40;
-    private static final int LONG_OPS = 400;
     private static final String FILE = "wal.walx";
 
     @TempDir
@@ -271,7 +270,7 @@ class WriteAheadLogCrashTest {
     }
 
     /**
-     * Random crash points of a long workload recover: one run of {@value #LONG_OPS} operations
+     * Random crash points of a long workload recover: one run of {@link CrashImages#LONG_OPS} operations
      * is imaged, with a random {@link Loss} and unsynced names lost and kept, at
      * {@link CrashImages#RANDOM_POINTS} calls drawn at random while it goes on, each image
      * checked against the model as it was at that call.
@@ -280,7 +279,7 @@ class WriteAheadLogCrashTest {
     @MethodSource("configurations")
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void randomCrashPointsOfALongWorkloadRecover(Config config) throws Exception {
-        CrashImages.randomCrashPoints(tmp, new Workload(config), LONG_OPS).printAndAssertNone("gohacks WriteAheadLog, " + config);
+        CrashImages.randomCrashPoints(tmp, new Workload(config), CrashImages.LONG_OPS).printAndAssertNone("gohacks WriteAheadLog, " + config);
     }
 
     /**

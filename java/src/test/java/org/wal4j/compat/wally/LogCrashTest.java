@@ -38,7 +38,6 @@ import org.wal4j.io.SimulatedDisk.Loss;
 @ExtendWith(QuietJournalLog.class)
 class LogCrashTest {
     private static final int OPS = 40;
-    private static final int LONG_OPS = 400;
     private static final String FILE = "log.wally";
 
     @TempDir
@@ -314,7 +313,7 @@ class LogCrashTest {
     }
 
     /**
-     * Random crash points of a long workload recover: one run of {@value #LONG_OPS} operations
+     * Random crash points of a long workload recover: one run of {@link CrashImages#LONG_OPS} operations
      * is imaged, with a random {@link Loss} and unsynced names lost and kept, at
      * {@link CrashImages#RANDOM_POINTS} calls drawn at random while it goes on, each image
      * checked against the model as it was at that call.
@@ -323,7 +322,7 @@ class LogCrashTest {
     @MethodSource("configurations")
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void randomCrashPointsOfALongWorkloadRecover(Options options) throws Exception {
-        CrashImages.randomCrashPoints(tmp, new Workload(options), LONG_OPS).printAndAssertNone(subject(options));
+        CrashImages.randomCrashPoints(tmp, new Workload(options), CrashImages.LONG_OPS).printAndAssertNone(subject(options));
     }
 
     /**
