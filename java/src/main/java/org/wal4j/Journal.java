@@ -206,6 +206,19 @@ public final class Journal implements AutoCloseable {
      * filesystem, no side effect): a filesystem that refuses O_DIRECT fails the open here,
      * before any segment is touched, or falls back when the options say so.
      */
+    /**
+     * Whether {@code probe} opens for writing without O_DIRECT: JavaIo knows EINVAL only from
+     * the JDK's English text, so a refusal in another locale has errno 0, and this tells it
+     * from a failure that has nothing to do with O_DIRECT (too many open files, ...).
+     */
+    private static boolean opensWithoutDirect(Path probe, IoBackend io) {
+        try (IoFile f = io.open(probe, OpenFlag.WRITE)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static int directAlignment(Path dir, JournalOptions options, IoBackend io) throws IOException {
         if (!options.direct()) {
             return 1;
@@ -215,8 +228,8 @@ public final class Journal implements AutoCloseable {
         try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.DIRECT)) {
             alignment = f.directAlignment();
         } catch (IoCallException e) {
-            if (e.errno() != Errno.EINVAL) { // EINVAL: the filesystem refuses O_DIRECT (JavaIo reads it from the JDK's text)
-                throw e;
+            if (e.errno() != Errno.EINVAL && !(e.errno() == 0 && opensWithoutDirect(probe, io))) {
+                throw e; // not a refusal of O_DIRECT: EINVAL, or an unknown errno where the same open without it works
             }
             if (!options.directFallback()) {
                 throw new IOException("O_DIRECT is refused by the filesystem of dir=" + dir + " (" + e.getMessage()

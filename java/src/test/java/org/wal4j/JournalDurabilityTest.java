@@ -625,6 +625,55 @@ class JournalDurabilityTest {
         }
     }
 
+    /**
+     * An O_DIRECT open that fails without a known errno (JavaIo in a non-English locale) is
+     * taken for a refusal only if the same open without O_DIRECT works; otherwise its own
+     * error is the open's, never "O_DIRECT is refused".
+     */
+    @Test
+    void anOpenFailureOfUnknownErrnoIsARefusalOfDirectOnlyIfTheOpenWorksWithoutIt() throws Exception {
+        Path d = dir.resolve("journal");
+        IoBackend refusingDirect = failingOpens(flags -> java.util.Arrays.asList(flags).contains(org.wal4j.io.OpenFlag.DIRECT));
+        IOException refused = assertThrows(IOException.class, () -> Journal.open(d, small(true).build(), refusingDirect).close());
+        assertTrue(refused.getMessage().contains("O_DIRECT is refused by the filesystem of dir=" + d), refused.getMessage());
+        try (Journal j = Journal.open(d, small(true).directFallback(true).build(), refusingDirect)) {
+            assertFalse(j.isDirect());
+        }
+        IoBackend failingEveryOpen = failingOpens(flags -> true);
+        IOException other = assertThrows(IOException.class, () -> Journal.open(d, small(true).directFallback(true).build(),
+                failingEveryOpen).close());
+        assertTrue(other.getMessage().contains("Too many open files"), other.getMessage());
+    }
+
+    /** The backend of the suite, where an open whose flags {@code fails} accepts fails with errno 0 ("Too many open files"). */
+    private IoBackend failingOpens(java.util.function.Predicate<org.wal4j.io.OpenFlag[]> fails) {
+        IoBackend real = backend();
+        return new IoBackend() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public org.wal4j.io.IoFile open(Path path, org.wal4j.io.OpenFlag... flags) throws IOException {
+                if (path.getFileName().toString().equals(SegmentFiles.LOCK_FILE) && fails.test(flags)) {
+                    throw new org.wal4j.io.IoCallException("open", path, 0, "", new IOException("Too many open files"));
+                }
+                return real.open(path, flags);
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                real.syncDirectory(d);
+            }
+
+            @Override
+            public boolean supportsAllocate() {
+                return real.supportsAllocate();
+            }
+        };
+    }
+
     // ---------------------------------------------------------------- fail-stop
 
     @Test
