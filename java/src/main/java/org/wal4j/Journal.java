@@ -97,6 +97,8 @@ public final class Journal implements AutoCloseable {
     private final FrameCrc writeCrc = new FrameCrc();
     /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
     private MemorySegment readBuffer;
+    /** Lock held: the bytes of a DURABLE_MARK written apart from the staging buffer (see {@link #writeMarkAt}). */
+    private final MemorySegment markBuffer;
     /** The memory {@link #decoder}'s offsets refer to after {@link #locate}: a mapping or {@link #readBuffer}. */
     private MemorySegment located;
 
@@ -171,6 +173,7 @@ public final class Journal implements AutoCloseable {
         this.policy = options.syncPolicy();
         this.followerSpinNanos = options.followerSpin().toNanos();
         this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
+        this.markBuffer = arena.allocate(AHEAD_MARK_GAP + JournalFormat.MARK_FRAME_BYTES, 8);
         try {
             this.writeAlignment = directAlignment(dir, options, io);
             this.staging = arena.allocate(alignUp(options.writeBufferBytes(), STAGING_ALIGNMENT), STAGING_ALIGNMENT);
@@ -356,6 +359,7 @@ public final class Journal implements AutoCloseable {
         //    (unless verifyOnOpen or STOP): they are scanned and checked when first needed.
         int count = headers.size();
         List<SegmentScanner.Result> scans = new ArrayList<>();
+        Tail lastTail = null;
         long[] fileBytes = new long[count];
         long durable = 0;
         for (JournalFormat.SegmentHeader h : headers) {
@@ -381,12 +385,27 @@ public final class Journal implements AutoCloseable {
             segment.scanned(r.endOffset(), r.firstLsn(), r.lastLsn(), r.records());
             scans.add(r);
             durable = Math.max(durable, r.durableMark());
+            // A DURABLE_MARK past the frames: written ahead of a truncation (truncateBack), or by
+            // a round whose frames before it were torn. Its claim (segments before this one were
+            // synced) holds wherever it lies, and may be the only record of it.
+            if (i < count - 1) {
+                durable = Math.max(durable, markAhead(segment, headers.get(i + 1).prevEndOffset(), fileBytes[i]));
+            } else {
+                lastTail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+                durable = Math.max(durable, lastTail.durableMark());
+            }
         }
 
         long droppedTail = 0;
         String tailReason = stopReason;
         long framesAfterCut = 0;
+        long recorded = 0; // what the segments kept so far say on disk: headers, and marks among their frames
+        long markedAtRecovery = 0;
         for (int i = 0; i < count; i++) {
+            recorded = Math.max(recorded, headers.get(i).durableSegmentId());
+            if (scans.get(i) != null) {
+                recorded = Math.max(recorded, scans.get(i).durableMark());
+            }
             Segment segment = segments.get(i);
             Path path = segment.path();
             SegmentScanner.Result r = scans.get(i);
@@ -430,6 +449,13 @@ public final class Journal implements AutoCloseable {
                 }
                 droppedTail += cutTail(segment, fileBytes[i], tail);
                 framesAfterCut += tail.validFrames;
+                // What later segments said of the earlier ones goes with them: say it here first.
+                long needed = Math.min(durable, segment.id() - 1);
+                if (needed > recorded) {
+                    markDurableAtEnd(segment, needed);
+                    recorded = needed;
+                    markedAtRecovery = needed;
+                }
                 List<Segment> later = new ArrayList<>(segments.subList(i + 1, count));
                 for (Segment s : later) {
                     s.close();
@@ -440,7 +466,7 @@ public final class Journal implements AutoCloseable {
                 break;
             }
             // the last segment: everything after the first invalid frame is a torn tail
-            Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
+            Tail tail = lastTail;
             if (tail.syncedEnd > r.endOffset()) {
                 confirmEnd(segment, fileBytes[i], r);
                 refuseDurableDamage(segment, r, tail);
@@ -456,19 +482,31 @@ public final class Journal implements AutoCloseable {
                             + framesAfterCut + " valid-looking record(s) (strictTail): " + tailReason);
                 }
             }
+            long needed = Math.min(durable, segment.id() - 1);
+            if (needed > recorded && tail.durableMark() > recorded && tail.firstDurableMark() >= tail.end + JournalFormat.MARK_FRAME_BYTES) {
+                // The tail holds the only record of it: say it at the end of the frames, durably,
+                // before the tail goes.
+                markDurableAtEnd(segment, needed);
+                recorded = needed;
+                markedAtRecovery = needed;
+                droppedTail += Math.min(JournalFormat.MARK_FRAME_BYTES, Math.max(tail.dirtyEnd - tail.end, 0)); // overwritten by it
+                tail = new Tail(segment.endOffset(), Math.max(tail.dirtyEnd, segment.endOffset()), tail.validFrames, tail.syncedEnd,
+                        tail.durableMark, tail.firstDurableMark);
+            }
             droppedTail += cutTail(segment, fileBytes[i], tail);
         }
         if (!segments.isEmpty()) {
             Segment active = segments.getLast();
             active.reserved(active.file().size() >= options.segmentBytes()); // a cut may have ended the reservation
             durableSegmentId = Math.min(durable, active.id() - 1);
-            long recorded = 0; // what the segments that remain say on disk
+            recorded = 0; // what the segments that remain say on disk
             for (int i = 0; i < segments.size(); i++) {
                 recorded = Math.max(recorded, segments.get(i).header().durableSegmentId());
                 if (scans.get(i) != null) {
                     recorded = Math.max(recorded, scans.get(i).durableMark());
                 }
             }
+            recorded = Math.max(recorded, markedAtRecovery);
             activate(active);
             if (durableSegmentId > recorded) {
                 // the mark that said so was in a segment deleted above: say it again
@@ -591,13 +629,15 @@ public final class Journal implements AutoCloseable {
      * follow its frames and are left alone: there it is the end of the last of those records,
      * or of the frame at the cut if that frame is this segment's own torn write.
      */
-    private record Tail(long end, long dirtyEnd, long validFrames, long syncedEnd) {}
+    private record Tail(long end, long dirtyEnd, long validFrames, long syncedEnd, long durableMark, long firstDurableMark) {}
 
     private Tail inspectTail(Segment segment, long from, long fileBytes) throws IOException {
         long found = 0;
         long nonZeroEnd = from;
         long foundEnd = from;
         long syncedEnd = 0;
+        long durableMark = 0;
+        long firstDurableMark = Long.MAX_VALUE;
         long lastGoodLsn = Math.max(segment.lastLsn(), segment.baseLsn() - 1);
         FrameDecoder d = new FrameDecoder();
         long pos = from;
@@ -617,6 +657,11 @@ public final class Journal implements AutoCloseable {
                 } else if (s == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
                     syncedEnd = Math.max(syncedEnd, d.syncedEnd());
                     i += d.frameBytes();
+                } else if (s == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF)
+                        && d.markSegmentId() < segment.id()) {
+                    durableMark = Math.max(durableMark, d.markSegmentId());
+                    firstDurableMark = Math.min(firstDurableMark, pos + i);
+                    i += d.frameBytes();
                 } else {
                     i += JournalFormat.FRAME_ALIGNMENT;
                 }
@@ -630,7 +675,7 @@ public final class Journal implements AutoCloseable {
                 break;
             }
         }
-        return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found, syncedEnd);
+        return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found, syncedEnd, durableMark, firstDurableMark);
     }
 
     /**
@@ -695,6 +740,56 @@ public final class Journal implements AutoCloseable {
         }
         segment.file().datasync();
         return Math.max(tail.dirtyEnd - tail.end, 0);
+    }
+
+    /**
+     * A DURABLE_MARK written ahead of a truncation lies this far past the end of the frames,
+     * after zeros: no scan of the frames reaches it, recovery looks for it there, and a mark
+     * written at the end of the frames does not touch it.
+     */
+    private static final long AHEAD_MARK_GAP = 32;
+
+    /**
+     * The segment id of a DURABLE_MARK of {@code segment} written ahead of a truncation at
+     * {@code end} (the end of its frames), or 0. Only ids below the segment's own count: a mark
+     * speaks of the segments before the one it is in.
+     */
+    private long markAhead(Segment segment, long end, long fileBytes) throws IOException {
+        long at = end + AHEAD_MARK_GAP;
+        if (end < JournalFormat.HEADER_BLOCK_BYTES || at + JournalFormat.MARK_FRAME_BYTES > fileBytes) {
+            return 0;
+        }
+        MemorySegment buf = readBuffer.asSlice(0, JournalFormat.MARK_FRAME_BYTES);
+        if (segment.file().read(at, buf) != JournalFormat.MARK_FRAME_BYTES) {
+            return 0;
+        }
+        FrameDecoder d = new FrameDecoder();
+        if (d.decode(buf, 0, JournalFormat.MARK_FRAME_BYTES, segment.salt()) == FrameDecoder.SKIP
+                && d.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF) && d.markSegmentId() < segment.id()) {
+            return d.markSegmentId();
+        }
+        return 0;
+    }
+
+    /**
+     * Writes a DURABLE_MARK saying every segment up to {@code segmentId} was synced at
+     * {@code at} in {@code segment}, with zeros before it up to {@code zerosFrom}, through the
+     * buffered descriptor (exactly those bytes: an O_DIRECT block write would rewrite what
+     * else its block holds), and syncs it.
+     */
+    private void writeMarkAt(Segment segment, long zerosFrom, long at, long segmentId) throws IOException {
+        long bytes = at - zerosFrom + JournalFormat.MARK_FRAME_BYTES;
+        MemorySegment buf = markBuffer.asSlice(0, bytes);
+        buf.fill((byte) 0);
+        JournalFormat.encodeDurableMark(buf, at - zerosFrom, segment.salt(), segmentId, writeCrc);
+        segment.file().write(zerosFrom, buf);
+        segment.file().datasync();
+    }
+
+    /** Recovery: a DURABLE_MARK of {@code segmentId} at the end of {@code segment}'s frames, synced. */
+    private void markDurableAtEnd(Segment segment, long segmentId) throws IOException {
+        writeMarkAt(segment, segment.endOffset(), segment.endOffset(), segmentId);
+        segment.skipped(JournalFormat.MARK_FRAME_BYTES);
     }
 
     // ---------------------------------------------------------------- append
@@ -2305,28 +2400,45 @@ public final class Journal implements AutoCloseable {
 
     private void truncateBackLocked(long lsn) throws IOException {
         awaitRoundSync(); // (none runs once every record is durable; this only makes it plain)
+        if (segments.isEmpty()) {
+            return;
+        }
+        int target = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            if (segments.get(i).baseLsn() <= lsn) {
+                target = i;
+            }
+        }
+        Segment s = segments.get(target);
+        s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        long oldEnd = s.endOffset();
+        // What the segments after s, or the frames about to go, say of the segments before s
+        // (which were synced) must stay said on disk at every moment: a sealed segment whose
+        // sync no header or mark records is cut at recovery if damaged, not reported. Unless
+        // s's own header says it, a DURABLE_MARK goes ahead of the truncation, past the end of
+        // s's frames, and only after the mark at the new end is durable does it go.
+        long durableBefore = Math.min(durableSegmentId, s.id() - 1);
+        boolean markFollows = durableBefore > s.header().durableSegmentId();
+        if (markFollows) {
+            writeMarkAt(s, oldEnd, oldEnd + AHEAD_MARK_GAP, durableBefore);
+        }
         boolean deleted = false;
-        while (segments.size() > 1 && segments.getLast().baseLsn() > lsn) {
-            Segment s = segments.getLast();
-            s.close();
-            Files.delete(s.path());
+        while (segments.size() > target + 1) {
+            Segment later = segments.getLast();
+            later.close();
+            Files.delete(later.path());
             segments.removeLast();
             deleted = true;
         }
         if (deleted) {
             io.syncDirectory(dir);
         }
-        if (segments.isEmpty()) {
-            return;
-        }
-        Segment s = segments.getLast();
-        s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
-        durableSegmentId = Math.min(durableSegmentId, s.id() - 1); // active again, so no longer sealed
+        durableSegmentId = durableBefore; // s is active again, so no longer sealed
         // one pass: rebuild the index over the records that stay (a sparse index cannot always
         // be cut in place) and find where the first record to remove starts
         s.index().clear();
         long[] kept = {0, -1, -1, -1}; // count, firstLsn, lastLsn, offset of the first removed record
-        SegmentScanner.Result r = SegmentScanner.scan(s.file(), s.endOffset(), s.salt(), s.baseLsn(),
+        SegmentScanner.Result r = SegmentScanner.scan(s.file(), oldEnd, s.salt(), s.baseLsn(),
                 (chunk, at, fileOffset, d) -> {
                     if (d.lsn() <= lsn) {
                         s.index().add(d.lsn(), fileOffset);
@@ -2336,46 +2448,56 @@ public final class Journal implements AutoCloseable {
                         kept[3] = fileOffset;
                     }
                 });
-        if (r.endOffset() != s.endOffset()) {
+        if (r.endOffset() != oldEnd) {
             throw new CorruptionException(s.path(), r.endOffset(), kept[2], "frames end at " + r.endOffset()
-                    + " but the journal knew them to end at " + s.endOffset() + " (" + r.end() + ": " + r.reason() + ")");
+                    + " but the journal knew them to end at " + oldEnd + " (" + r.end() + ": " + r.reason() + ")");
         }
         long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
-        long oldEnd = s.endOffset();
         s.scanned(newEnd, kept[1], kept[2], kept[0]);
         long fileBytes = s.file().size();
-        boolean markFollows = durableSegmentId > s.header().durableSegmentId();
-        if (preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT) {
-            // Removed frames read as zeros and the segment keeps its size. SYNC_MARKs among
-            // them say frames before them were durable; zeroed out of order by a crash, one
-            // could survive the frames it speaks of and recovery would call the hole damage.
-            // So the range is zeroed from its end back, each mark's part synced before the
-            // part in front of it.
-            List<Long> marks = syncMarksAfter(s, newEnd, oldEnd);
-            long end = oldEnd;
-            for (int m = marks.size() - 1; m >= 0; m--) {
-                s.file().zeroFill(marks.get(m), end - marks.get(m));
-                s.file().datasync();
-                end = marks.get(m);
+        boolean keepSize = preallocates() && fileBytes <= options.segmentBytes() + STAGING_ALIGNMENT;
+        if (markFollows) {
+            // Zeroed, not cut off, first: the cut must be durable before a frame goes where it
+            // was (a crash between the two could keep the cut-off frames, SYNC_MARKs among
+            // them, behind a torn new frame, and recovery would call that damage; the random
+            // crash points met this), and the mark ahead must stay until the new one is durable.
+            zeroBack(s, newEnd, oldEnd);
+            s.file().datasync();
+            writeMarkAt(s, newEnd, newEnd, durableBefore);
+            if (keepSize) {
+                s.file().zeroFill(oldEnd + AHEAD_MARK_GAP, JournalFormat.MARK_FRAME_BYTES);
+            } else {
+                s.file().truncate(newEnd + JournalFormat.MARK_FRAME_BYTES);
             }
-            s.file().zeroFill(newEnd, end - newEnd);
+            s.skipped(JournalFormat.MARK_FRAME_BYTES);
+        } else if (keepSize) {
+            // Removed frames read as zeros and the segment keeps its size.
+            zeroBack(s, newEnd, oldEnd);
         } else if (fileBytes > newEnd) {
             s.file().truncate(newEnd);
-            if (markFollows) {
-                // The cut must be durable before a frame goes where it was: a crash between the
-                // two could keep the cut-off frames, SYNC_MARKs among them, behind a torn new
-                // frame, and recovery would call that damage (the random crash points met this).
-                s.file().datasync();
-            }
         }
         activate(s);
-        if (markFollows) {
-            writeDurableMark(durableSegmentId); // a mark that said so may have been cut off
-        }
         s.file().datasync();
         lastLsn = Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), lsnBeforeSegments());
         durableLsn = Math.min(durableLsn, lastLsn); // LSNs above it will be new records
         unsyncedBytes = 0;
+    }
+
+    /**
+     * Zeroes {@code s}'s frames in [from, to). SYNC_MARKs among them say frames before them
+     * were durable; zeroed out of order by a crash, one could survive the frames it speaks of
+     * and recovery would call the hole damage. So the range is zeroed from its end back, each
+     * mark's part synced before the part in front of it (the last part is left unsynced).
+     */
+    private void zeroBack(Segment s, long from, long to) throws IOException {
+        List<Long> marks = syncMarksAfter(s, from, to);
+        long end = to;
+        for (int m = marks.size() - 1; m >= 0; m--) {
+            s.file().zeroFill(marks.get(m), end - marks.get(m));
+            s.file().datasync();
+            end = marks.get(m);
+        }
+        s.file().zeroFill(from, end - from);
     }
 
     private long lsnBeforeSegments() {

@@ -560,6 +560,118 @@ class CrashPointExplorationTest {
     }
 
     /**
+     * A sealed segment whose sync only a DURABLE_MARK records (NONE mode: rollovers do not
+     * sync) stays recorded as synced through a {@code truncateBack} that removes that mark, at
+     * every crash point: the mark is cut off with the frames after the first record of the
+     * segment that follows, or goes with a later segment that is deleted. In every image of
+     * every crash point inside the truncateBack, the journal recovers every record that a sync
+     * made durable, and one bit flipped in the first segment's first record is reported as
+     * {@link CorruptionException}, never cut as a torn tail (the random crash points' bit flips
+     * found this window when the mark was written again only after the cut).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aTruncateBackThatRemovesTheMarkOfASyncedSegmentKeepsItRecordedAtEveryCrashPoint(boolean preallocate,
+            boolean deletesALaterSegment) throws Exception {
+        Config config = new Config(SyncMode.NONE, preallocate, false);
+        long[] truncateCalls = new long[2];
+        long[] firstOfSecond = new long[1];
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        SimulatedDisk counting = SimulatedDisk.over(IoBackend.select(), full);
+        long kept = markOfASyncedSegmentCutOff(full, counting, config, deletesALaterSegment, truncateCalls, firstOfSecond);
+        deleteTree(full);
+        long points = 0;
+        long reported = 0;
+        List<String> violations = new ArrayList<>();
+        for (long at = truncateCalls[0] + 1; at <= truncateCalls[1] + 1; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
+            try {
+                markOfASyncedSegmentCutOff(dir, disk, config, deletesALaterSegment, new long[2], new long[1]);
+                disk.powerOff();
+            } catch (SimulatedDisk.PowerLoss expected) {
+                disk.revive();
+                closeQuietly(lastJournal);
+            }
+            points++;
+            for (Loss loss : Loss.values()) {
+                for (boolean keepNames : new boolean[] {false, true}) {
+                    Path image = tmp.resolve("image-" + at + "-" + loss + "-" + keepNames);
+                    disk.image(image, loss, keepNames, at);
+                    Path recovered = image.resolve(dir.getFileName().toString());
+                    String where = "crashAt=" + at + " loss=" + loss + " keepNames=" + keepNames + ": ";
+                    Path flipped = tmp.resolve("flipped-" + at);
+                    copyTree(recovered, flipped);
+                    try (Journal j = Journal.open(recovered, config.options())) {
+                        if (j.lastLsn() < kept) {
+                            violations.add(where + "lastLsn " + j.lastLsn() + " but records through " + kept + " were synced");
+                        }
+                    } catch (Exception e) {
+                        violations.add(where + "recovery failed: " + e);
+                    }
+                    Path first;
+                    try (Stream<Path> files = Files.list(flipped)) {
+                        first = files.filter(f -> f.getFileName().toString().endsWith(org.wal4j.log.SegmentFiles.SUFFIX)).sorted()
+                                .findFirst().orElseThrow();
+                    }
+                    byte[] bytes = Files.readAllBytes(first);
+                    bytes[org.wal4j.format.JournalFormat.HEADER_BLOCK_BYTES + 40] ^= 0x10; // the first record's value
+                    Files.write(first, bytes);
+                    try (Journal j = Journal.open(flipped, config.options())) {
+                        violations.add(where + "a flipped bit in the synced first segment was not reported: lastLsn " + j.lastLsn()
+                                + ", " + j.recoveryReport());
+                    } catch (CorruptionException expected) {
+                        reported++;
+                    } catch (Exception e) {
+                        violations.add(where + "recovery of the flipped image failed otherwise: " + e);
+                    }
+                    deleteTree(flipped);
+                    deleteTree(image);
+                }
+            }
+            deleteTree(dir);
+        }
+        System.out.printf("truncateBack removing the mark of a synced segment (preallocate=%s, deletes a later segment=%s):"
+                + " %d crash points, %d flipped bits reported, %d violations%n", preallocate, deletesALaterSegment, points, reported,
+                violations.size());
+        assertTrue(points > 3, "crash points inside truncateBack: " + points);
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    /**
+     * NONE mode: records fill a first segment and roll over into a second (and a third), then
+     * a sync records the sealed segments' sync in a DURABLE_MARK after the first two records of
+     * the last segment, more records and a sync follow, and truncateBack keeps only the second
+     * segment's first record. Returns that record's LSN (every record through it was synced and
+     * stays); sets the disk's call count before and after the truncateBack, and that LSN.
+     */
+    private static long markOfASyncedSegmentCutOff(Path dir, SimulatedDisk disk, Config config, boolean deletesALaterSegment,
+            long[] truncateCalls, long[] firstOfSecond) throws IOException {
+        Journal j = Journal.open(dir, config.options(), disk);
+        lastJournal = j;
+        byte[] v = new byte[1000];
+        int wanted = deletesALaterSegment ? 3 : 2;
+        long lsn;
+        while (org.wal4j.log.SegmentFiles.list(dir).segments().size() < wanted) {
+            lsn = j.append(v);
+            if (org.wal4j.log.SegmentFiles.list(dir).segments().size() == 2 && firstOfSecond[0] == 0) {
+                firstOfSecond[0] = lsn;
+            }
+        }
+        j.append(v); // the mark follows it, so cutting after the second segment's first record removes the mark
+        j.sync();
+        j.append(v);
+        j.append(v);
+        j.sync();
+        truncateCalls[0] = disk.calls();
+        j.truncateBack(firstOfSecond[0]);
+        truncateCalls[1] = disk.calls();
+        j.close();
+        return firstOfSecond[0];
+    }
+
+    /**
      * Crashing during recovery is safe: for every crash point of a seed's workload, the
      * harshest image (torn sectors, unsynced names lost) is recovered on a simulated disk
      * that loses power at each of recovery's own I/O calls in turn (cutting the tail,
