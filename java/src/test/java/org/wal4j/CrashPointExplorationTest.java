@@ -584,15 +584,21 @@ class CrashPointExplorationTest {
         long points = 0;
         long reported = 0;
         List<String> violations = new ArrayList<>();
-        for (long at = truncateCalls[0] + 1; at <= truncateCalls[1] + 1; at++) {
+        // a few calls either side: with preallocation the spare preparer's calls move the numbering
+        for (long at = truncateCalls[0] - 3; at <= truncateCalls[1] + 4; at++) {
             Path dir = Files.createDirectories(tmp.resolve("run-" + at));
             SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
+            long[] calls = {-1, -1};
             try {
-                markOfASyncedSegmentCutOff(dir, disk, config, deletesALaterSegment, new long[2], new long[1]);
+                markOfASyncedSegmentCutOff(dir, disk, config, deletesALaterSegment, calls, new long[1]);
                 disk.powerOff();
             } catch (SimulatedDisk.PowerLoss expected) {
                 disk.revive();
                 closeQuietly(lastJournal);
+            }
+            if (calls[0] < 0) { // the spare preparer's calls moved the numbering: the power went before the truncateBack
+                deleteTree(dir);
+                continue;
             }
             points++;
             for (Loss loss : Loss.values()) {

@@ -215,8 +215,9 @@ class LogCrashTest {
          * when no record in it was acknowledged durable: a crash during the first append to an
          * empty file, or with noSync anywhere before the first sync; and after a
          * {@link Loss#SECTORS} image, an empty record (16 zero bytes, a valid WALLY record)
-         * beyond the acknowledged ones: zero-filled space reads as valid empty records, and the
-         * workload never appends one. From the first such record on, every record must be empty.
+         * beyond the acknowledged ones: zero-filled space reads as valid empty records (the
+         * workload never appends one), and the bytes after them are read on as records at
+         * shifted indexes, so nothing after the first such record is checked.
          */
         @Override
         public String check(Path dir, Model m, Loss loss, Consumer<String> note) {
@@ -241,9 +242,12 @@ class LogCrashTest {
                     if (i < m.allowed.size() && m.allowed.get(i).stream().anyMatch(a -> Arrays.equals(a, v))) {
                         continue;
                     }
-                    if (v.length == 0 && loss == Loss.SECTORS && i >= m.durable
-                            && got.subList(i, n).stream().allMatch(w -> w.length == 0)) {
-                        note.accept("images with empty records read from zero-filled space");
+                    if (v.length == 0 && loss == Loss.SECTORS && i >= m.durable) {
+                        // Zeros read as empty records, and what follows them is read on, at
+                        // shifted indexes (old bytes a crash left behind them, in noSync mode
+                        // even records an unsynced truncateBack had cut): past the durable records
+                        // the format cannot tell. The README says so.
+                        note.accept("images with empty records read from zero-filled space (and records after them)");
                         break;
                     }
                     return "record " + (i + 1) + " (" + v.length + " bytes) is no value appended there"
