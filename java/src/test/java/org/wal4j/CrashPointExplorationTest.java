@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.wal4j.io.CrashImages;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.SimulatedDisk;
 import org.wal4j.io.SimulatedDisk.Loss;
@@ -426,8 +427,7 @@ class CrashPointExplorationTest {
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
-    /** Operations in a long workload ({@code -Dwal4j.crash.longOps}). */
-    private static final int LONG_OPS = Integer.getInteger("wal4j.crash.longOps", 400);
+    private static final int LONG_OPS = CrashImages.LONG_OPS;
 
     /**
      * Random crash points of a long workload: one run of {@code -Dwal4j.crash.longOps} (default
@@ -443,18 +443,9 @@ class CrashPointExplorationTest {
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void randomCrashPointsOfALongWorkloadRecover(Config config) throws Exception {
         int wanted = Integer.getInteger("wal4j.crash.randomPoints", 300);
-        long seed = Long.getLong("wal4j.crash.longSeed", 11);
+        long seed = CrashImages.LONG_SEED;
         long calls = countCalls(tmp.resolve("full"), config, seed, LONG_OPS);
-        Random pick = new Random(seed);
-        java.util.NavigableSet<Long> points = new java.util.TreeSet<>();
-        while (points.size() < Math.min(wanted, calls)) {
-            points.add(1 + (long) (pick.nextDouble() * calls));
-        }
-        String only = System.getProperty("wal4j.crash.onlyPoints", ""); // reproduces reported points: "94,167"
-        if (!only.isBlank()) {
-            points.clear();
-            Arrays.stream(only.split(",")).map(String::strip).map(Long::valueOf).forEach(points::add);
-        }
+        java.util.NavigableSet<Long> points = CrashImages.randomPoints(seed, calls, wanted);
         Path dir = Files.createDirectories(tmp.resolve("long"));
         Model m = new Model();
         long[] explored = {0};
@@ -464,21 +455,8 @@ class CrashPointExplorationTest {
             Model then = m.copy();
             explored[0]++;
             Random r = new Random(seed * 1_000_003 + snap.call());
-            for (boolean keepNames : new boolean[] {false, true}) {
-                Loss loss = Loss.values()[r.nextInt(Loss.values().length)];
-                Path image = tmp.resolve("image-" + snap.call() + "-" + keepNames);
-                try {
-                    snap.image(image, loss, keepNames, r.nextLong());
-                    String wrong = check(image.resolve(dir.getFileName().toString()), config, then);
-                    if (wrong != null) {
-                        violations.add("seed=" + seed + " point=" + snap.call() + " loss=" + loss + " keepNames=" + keepNames
-                                + ": " + wrong + " after ops " + then.trace);
-                    }
-                    deleteTree(image);
-                } catch (IOException e) {
-                    violations.add("point=" + snap.call() + ": imaging failed: " + e);
-                }
-            }
+            CrashImages.imageBothWays(tmp, snap, dir, r, (image, loss) -> check(image, config, then),
+                    wrong -> violations.add("seed=" + seed + " point=" + snap.call() + " " + wrong + " after ops " + then.trace));
             try {
                 String wrong = flipABitOfASealedSegment(snap, dir, config, then, r, flips);
                 if (wrong != null) {
@@ -845,6 +823,6 @@ class CrashPointExplorationTest {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        org.wal4j.io.CrashImages.deleteTree(p);
+        CrashImages.deleteTree(p);
     }
 }

@@ -303,36 +303,71 @@ public final class CrashImages {
         Report report = new Report("random crash points of a long workload (%s, %d operations, seed %d): %d of %d calls"
                 + " explored, %d images recovered, %d violations",
                 r -> new Object[] {ops, seed, r.points, calls, r.images, r.violations.size()});
-        Random pick = new Random(seed);
-        NavigableSet<Long> points = new TreeSet<>();
-        while (points.size() < Math.min(RANDOM_POINTS, calls)) {
-            points.add(1 + (long) (pick.nextDouble() * calls));
-        }
+        NavigableSet<Long> points = randomPoints(seed, calls, RANDOM_POINTS);
         Path dir = Files.createDirectories(tmp.resolve("long"));
         M model = w.newModel();
         SimulatedDisk disk = SimulatedDisk.over(REAL_DISK_WITHOUT_SYNCS, dir).snapshotAt(points::contains, snap -> {
             M then = model.copy();
             report.points++;
-            Random r = new Random(seed * 1_000_003 + snap.call());
-            for (boolean keepNames : new boolean[] {false, true}) {
-                Loss loss = Loss.values()[r.nextInt(Loss.values().length)];
-                Path image = tmp.resolve("image-" + snap.call() + "-" + keepNames);
-                try {
-                    snap.image(image, loss, keepNames, r.nextLong());
-                    report.images++;
-                    String wrong = w.check(image.resolve(dir.getFileName().toString()), then, loss, report.noter());
-                    if (wrong != null) {
-                        report.violation("seed=" + seed + " point=" + snap.call(), loss, keepNames, wrong, then.trace());
-                    }
-                    deleteTree(image);
-                } catch (IOException e) {
-                    report.violations.add("point=" + snap.call() + ": imaging failed: " + e);
-                }
-            }
+            report.images += imageBothWays(tmp, snap, dir, new Random(seed * 1_000_003 + snap.call()),
+                    (image, loss) -> w.check(image, then, loss, report.noter()),
+                    wrong -> report.violations.add("seed=" + seed + " point=" + snap.call() + " " + wrong + " after ops " + then.trace()));
         });
         w.run(dir, disk, seed, ops, model);
-        assertTrue(report.points >= Math.min(RANDOM_POINTS, calls) * 9 / 10, "crash points explored: " + report.points);
+        assertTrue(report.points >= points.size() * 9 / 10, "crash points explored: " + report.points + " of " + points.size());
         return report;
+    }
+
+    /**
+     * The calls a random exploration images: {@code wanted} drawn from 1..{@code calls} by
+     * {@code seed} (all of them if there are fewer), or the ones {@code -Dwal4j.crash.onlyPoints}
+     * lists ({@code "94,167"}: reproduces reported points).
+     */
+    public static NavigableSet<Long> randomPoints(long seed, long calls, int wanted) {
+        NavigableSet<Long> points = new TreeSet<>();
+        String only = System.getProperty("wal4j.crash.onlyPoints", "");
+        if (!only.isBlank()) {
+            Arrays.stream(only.split(",")).map(String::strip).map(Long::valueOf).forEach(points::add);
+            return points;
+        }
+        Random pick = new Random(seed);
+        while (points.size() < Math.min(wanted, calls)) {
+            points.add(1 + (long) (pick.nextDouble() * calls));
+        }
+        return points;
+    }
+
+    /** How one image is checked: what is wrong, or null. */
+    @FunctionalInterface
+    public interface ImageCheck {
+        String check(Path recovered, Loss loss) throws Exception;
+    }
+
+    /**
+     * Images {@code snap} twice, unsynced names lost and then kept, each with a {@link Loss}
+     * drawn by {@code r}; checks the simulated directory {@code dir} in each image, then
+     * deletes it. What is wrong goes to {@code wrong}, prefixed with the loss and names.
+     * Returns the images made.
+     */
+    public static int imageBothWays(Path tmp, SimulatedDisk.Snapshot snap, Path dir, Random r, ImageCheck check,
+            Consumer<String> wrong) {
+        int images = 0;
+        for (boolean keepNames : new boolean[] {false, true}) {
+            Loss loss = Loss.values()[r.nextInt(Loss.values().length)];
+            Path image = tmp.resolve("image-" + snap.call() + "-" + keepNames);
+            try {
+                snap.image(image, loss, keepNames, r.nextLong());
+                images++;
+                String problem = check.check(image.resolve(dir.getFileName().toString()), loss);
+                if (problem != null) {
+                    wrong.accept("loss=" + loss + " keepNames=" + keepNames + ": " + problem);
+                }
+                deleteTree(image);
+            } catch (Exception e) {
+                wrong.accept("loss=" + loss + " keepNames=" + keepNames + ": imaging or checking failed: " + e);
+            }
+        }
+        return images;
     }
 
     /**
