@@ -5,10 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /** An {@link IoFile} that passes every call to another; test backends override what they watch. */
-abstract class ForwardingIoFile implements IoFile {
+public abstract class ForwardingIoFile implements IoFile {
     protected final IoFile f;
 
-    ForwardingIoFile(IoFile f) {
+    protected ForwardingIoFile(IoFile f) {
         this.f = f;
     }
 

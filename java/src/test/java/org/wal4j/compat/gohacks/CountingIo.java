@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.wal4j.io.Errno;
 import org.wal4j.io.IoBackend;
+import org.wal4j.io.ForwardingIoFile;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
@@ -65,86 +66,49 @@ final class CountingIo implements IoBackend {
         }
     }
 
-    private final class CountingFile implements IoFile {
-        private final IoFile file;
-
+    private final class CountingFile extends ForwardingIoFile {
         CountingFile(IoFile file) {
-            this.file = file;
-        }
-
-        @Override
-        public Path path() {
-            return file.path();
-        }
-
-        @Override
-        public boolean isDirect() {
-            return file.isDirect();
-        }
-
-        @Override
-        public int directAlignment() {
-            return file.directAlignment();
+            super(file);
         }
 
         @Override
         public void write(long offset, MemorySegment src) throws IOException {
             writes.incrementAndGet();
-            maybeFail(Call.WRITE, "pwrite", file.path());
-            file.write(offset, src);
+            maybeFail(Call.WRITE, "pwrite", f.path());
+            f.write(offset, src);
         }
 
         @Override
         public void writeDsync(long offset, MemorySegment src) throws IOException {
             writes.incrementAndGet();
-            maybeFail(Call.WRITE, "pwritev2", file.path());
-            file.writeDsync(offset, src);
-        }
-
-        @Override
-        public boolean supportsWriteDsync() {
-            return file.supportsWriteDsync();
+            maybeFail(Call.WRITE, "pwritev2", f.path());
+            f.writeDsync(offset, src);
         }
 
         @Override
         public long read(long offset, MemorySegment dst) throws IOException {
             reads.incrementAndGet();
-            return file.read(offset, dst);
+            return f.read(offset, dst);
         }
 
         @Override
         public void datasync() throws IOException {
             datasyncs.incrementAndGet();
-            maybeFail(Call.DATASYNC, "fdatasync", file.path());
-            file.datasync();
+            maybeFail(Call.DATASYNC, "fdatasync", f.path());
+            f.datasync();
         }
 
         @Override
         public void sync() throws IOException {
-            maybeFail(Call.DATASYNC, "fsync", file.path());
-            file.sync();
-        }
-
-        @Override
-        public void allocate(long offset, long length) throws IOException {
-            file.allocate(offset, length);
+            maybeFail(Call.DATASYNC, "fsync", f.path());
+            f.sync();
         }
 
         @Override
         public void truncate(long size) throws IOException {
             truncates.incrementAndGet();
-            maybeFail(Call.TRUNCATE, "ftruncate", file.path());
-            file.truncate(size);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return file.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
+            maybeFail(Call.TRUNCATE, "ftruncate", f.path());
+            f.truncate(size);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.wal4j.io.Errno;
 import org.wal4j.io.IoBackend;
+import org.wal4j.io.ForwardingIoFile;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
@@ -60,26 +61,9 @@ final class CountingIo implements IoBackend {
         return delegate.supportsAllocate();
     }
 
-    private final class CountingFile implements IoFile {
-        private final IoFile file;
-
+    private final class CountingFile extends ForwardingIoFile {
         CountingFile(IoFile file) {
-            this.file = file;
-        }
-
-        @Override
-        public Path path() {
-            return file.path();
-        }
-
-        @Override
-        public boolean isDirect() {
-            return file.isDirect();
-        }
-
-        @Override
-        public int directAlignment() {
-            return file.directAlignment();
+            super(file);
         }
 
         @Override
@@ -89,24 +73,19 @@ final class CountingIo implements IoBackend {
                 failNextWrite = false;
                 throw new IoCallException("pwrite", path(), Errno.EIO, "(injected) offset=" + offset, null);
             }
-            file.write(offset, src);
+            f.write(offset, src);
         }
 
         @Override
         public void writeDsync(long offset, MemorySegment src) throws IOException {
             writes.incrementAndGet();
-            file.writeDsync(offset, src);
-        }
-
-        @Override
-        public boolean supportsWriteDsync() {
-            return file.supportsWriteDsync();
+            f.writeDsync(offset, src);
         }
 
         @Override
         public long read(long offset, MemorySegment dst) throws IOException {
             reads.incrementAndGet();
-            return file.read(offset, dst);
+            return f.read(offset, dst);
         }
 
         @Override
@@ -126,34 +105,19 @@ final class CountingIo implements IoBackend {
                 failNextDatasync = false;
                 throw new IoCallException("fdatasync", path(), Errno.EIO, "(injected)", null);
             }
-            file.datasync();
+            f.datasync();
         }
 
         @Override
         public void sync() throws IOException {
             datasyncs.incrementAndGet();
-            file.sync();
-        }
-
-        @Override
-        public void allocate(long offset, long length) throws IOException {
-            file.allocate(offset, length);
+            f.sync();
         }
 
         @Override
         public void truncate(long size) throws IOException {
             truncates.incrementAndGet();
-            file.truncate(size);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return file.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
+            f.truncate(size);
         }
     }
 }
