@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,7 +20,9 @@ import org.wal4j.format.FormatException;
 import org.wal4j.format.FrameCrc;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
+import org.wal4j.io.AlreadyOpenException;
 import org.wal4j.io.Errno;
+import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
@@ -90,8 +89,8 @@ public final class Journal implements AutoCloseable {
     private MemorySegment sealedStaging;
     /** The write of the running sync round, while it may still be in flight; null otherwise. */
     private RoundWrite roundWrite;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    /** The directory's lock ({@link SegmentFiles#LOCK_FILE}): held from before recovery until close. */
+    private final ExclusiveLock ownerLock;
     private final RecoveryReport recoveryReport;
     private final FrameDecoder decoder = new FrameDecoder();
     private final FrameCrc writeCrc = new FrameCrc();
@@ -120,7 +119,28 @@ public final class Journal implements AutoCloseable {
      * that recovery knows which sealed segments may be torn and which are durable data.
      */
     private long durableSegmentId;
+    /** Set when {@link #close()} starts: new calls are refused while it makes what was appended durable. */
+    private volatile boolean closing;
     private volatile boolean closed;
+    /** Lock held: {@link #close()} has released everything. */
+    private boolean released;
+    /** Signalled when {@link #close()} has finished (a concurrent close waits for it). */
+    private final Condition closeDone = lock.newCondition();
+    /**
+     * Operations that need every appended record durable and no append in between
+     * ({@link #truncateBack}, {@link #reset}) and are waiting for it or running: while this is
+     * above 0, new appends wait at {@link #awaitAppendGate} (so a steady stream of appenders
+     * cannot starve them).
+     */
+    private int quiescing;
+    /** Signalled when {@link #quiescing} drops to 0. */
+    private final Condition appendGate = lock.newCondition();
+    /**
+     * Counts truncations that removed records. A truncation runs only once every appended
+     * record is durable, so a wait for durability that sees this change is over: its records
+     * were durable when the truncation ran (and may have been removed by it since).
+     */
+    private long truncations;
     /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
     private volatile IOException failure;
 
@@ -163,13 +183,11 @@ public final class Journal implements AutoCloseable {
     /** A removed segment's file kept for reuse, and the salt its frames carry. */
     private record Recycled(Path path, int formerSalt) {}
 
-    private Journal(Path dir, JournalOptions options, IoBackend io, FileChannel lockChannel, FileLock fileLock)
-            throws IOException {
+    private Journal(Path dir, JournalOptions options, IoBackend io, ExclusiveLock ownerLock) throws IOException {
         this.dir = dir;
         this.options = options;
         this.io = io;
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
+        this.ownerLock = ownerLock;
         this.policy = options.syncPolicy();
         this.followerSpinNanos = options.followerSpin().toNanos();
         this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
@@ -205,30 +223,40 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * The O_DIRECT block size, 1 when writes are buffered. Probed on the lock file (same
-     * filesystem, no side effect): a filesystem that refuses O_DIRECT fails the open here,
-     * before any segment is touched, or falls back when the options say so.
-     */
-    /**
      * Whether {@code probe} opens for writing without O_DIRECT: JavaIo knows EINVAL only from
      * the JDK's English text, so a refusal in another locale has errno 0, and this tells it
      * from a failure that has nothing to do with O_DIRECT (too many open files, ...).
      */
     private static boolean opensWithoutDirect(Path probe, IoBackend io) {
-        try (IoFile f = io.open(probe, OpenFlag.WRITE)) {
+        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.CREATE)) {
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
+    /**
+     * The O_DIRECT block size, 1 when writes are buffered. Probed on a file of its own in the
+     * directory (same filesystem), created and deleted here: a filesystem that refuses
+     * O_DIRECT fails the open here, before any segment is touched, or falls back when the
+     * options say so. Never on the lock file: closing a descriptor of it would release a
+     * POSIX record lock (JavaIo's) on it.
+     */
     private static int directAlignment(Path dir, JournalOptions options, IoBackend io) throws IOException {
         if (!options.direct()) {
             return 1;
         }
-        Path probe = dir.resolve(SegmentFiles.LOCK_FILE);
+        Path probe = dir.resolve(SegmentFiles.DIRECT_PROBE);
+        try {
+            return probeDirect(dir, probe, options, io);
+        } finally {
+            Files.deleteIfExists(probe); // left by a crash, open deletes it with the other unfinished files
+        }
+    }
+
+    private static int probeDirect(Path dir, Path probe, JournalOptions options, IoBackend io) throws IOException {
         int alignment;
-        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.DIRECT)) {
+        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
             alignment = f.directAlignment();
         } catch (IoCallException e) {
             if (e.errno() != Errno.EINVAL && !(e.errno() == 0 && opensWithoutDirect(probe, io))) {
@@ -258,11 +286,20 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Opens the journal in {@code dir}, creating the directory if it does not exist.
+     * Opens the journal in {@code dir}, creating the directory if it does not exist (and
+     * syncing its parent, so that the new directory's name is durable).
+     *
+     * <p>One journal instance per directory: the open takes the directory's lock (an open
+     * file description lock on {@value SegmentFiles#LOCK_FILE} with the posix backend, a
+     * POSIX record lock with the java one) before it reads anything, and holds it until
+     * {@link #close()}. A second open of the same directory, through any path to it, fails
+     * without touching the journal.
      *
      * @throws NotAJournalException if {@code dir} holds files but no segment
      * @throws CorruptionException if a sealed segment's durable data is damaged (see {@link RecoveryMode})
-     * @throws IOException if another process has the journal open, or I/O fails
+     * @throws AlreadyOpenException if the journal is open in this process (the message says so and
+     *     names the directory) or in another one (the message names the lock file)
+     * @throws IOException if I/O fails
      */
     public static Journal open(Path dir, JournalOptions options) throws IOException {
         return open(dir, options, IoBackend.select(options.ioBackend()));
@@ -270,32 +307,45 @@ public final class Journal implements AutoCloseable {
 
     /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
     static Journal open(Path dir, JournalOptions options, IoBackend io) throws IOException {
-        Files.createDirectories(dir);
+        createDirectory(dir, io);
         SegmentFiles.Listing listing = SegmentFiles.list(dir);
         if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {
             // checked before the lock file is created: a directory that is not a journal is never touched
             throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
                     + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
         }
-        FileChannel channel = FileChannel.open(dir.resolve(SegmentFiles.LOCK_FILE),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        ExclusiveLock lock = ExclusiveLock.acquire(io, dir.resolve(SegmentFiles.LOCK_FILE), "journal dir=" + dir);
         try {
-            lock = channel.tryLock();
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
-            throw new IOException("journal is open in another process: dir=" + dir);
-        }
-        try {
-            return new Journal(dir, options, io, channel, lock);
+            return new Journal(dir, options, io, lock);
         } catch (IOException | RuntimeException | Error e) {
-            lock.release();
-            channel.close();
+            try {
+                lock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
+        }
+    }
+
+    /**
+     * Creates {@code dir} and any missing parents, each followed by an fsync of the directory
+     * holding it: a new directory's entry is not durable until its parent is synced, and a
+     * journal whose directory vanished in a crash would lose records acknowledged in it.
+     */
+    private static void createDirectory(Path dir, IoBackend io) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(p);
+        }
+        Files.createDirectories(dir);
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            Path parent = missing.get(i).getParent();
+            if (parent != null) {
+                io.syncDirectory(parent);
+            }
         }
     }
 
@@ -339,9 +389,11 @@ public final class Journal implements AutoCloseable {
                 problem = e;
             }
             if (problem != null) {
-                // another format version (or flag) is not damage: STOP must not delete what it cannot read
-                if (options.recoveryMode() == RecoveryMode.FAIL || problem.offset() == JournalFormat.VERSION_OFFSET
-                        || problem.offset() == JournalFormat.FLAGS_OFFSET) {
+                // A file that is no segment (shorter than a header, another magic) is not ours,
+                // and another format version, header size or flag is not damage: STOP must not
+                // delete what it cannot read. Only a header of ours that is damaged (its CRC,
+                // or a chain or name that does not fit) ends the journal there.
+                if (options.recoveryMode() == RecoveryMode.FAIL || !isOwnDamagedHeader(problem)) {
                     throw problem;
                 }
                 // STOP: the journal ends before this segment; it and every later one go, newest first
@@ -507,6 +559,15 @@ public final class Journal implements AutoCloseable {
                 }
             }
             recorded = Math.max(recorded, markedAtRecovery);
+            for (int i = 0; i < segments.size(); i++) {
+                Segment s = segments.get(i);
+                if (s == active) {
+                    long certified = scans.get(i) != null ? Math.min(scans.get(i).syncedEnd(), s.endOffset()) : 0;
+                    rewriteUncertified(s, Math.max(certified, JournalFormat.HEADER_BLOCK_BYTES));
+                } else if (s.id() > durableSegmentId) {
+                    rewriteUncertified(s, JournalFormat.HEADER_BLOCK_BYTES);
+                }
+            }
             activate(active);
             if (durableSegmentId > recorded) {
                 // the mark that said so was in a segment deleted above: say it again
@@ -528,6 +589,36 @@ public final class Journal implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "wal4j recovery: {0} dir={1}", report, dir);
         }
         return report;
+    }
+
+    /**
+     * Writes {@code s}'s frames from {@code from} to its end again, as they read now, and
+     * syncs them, before anything says they are durable. What recovery reads is the page
+     * cache, and after a failed writeback (the "fsyncgate" case) Linux keeps the lost pages
+     * cached and marks them clean: a process that reopens the journal in the same boot reads
+     * records the device never got, and its fdatasync returns 0, since the error went to the
+     * descriptor of the process that wrote them. Written again, those pages are dirty again:
+     * this fdatasync makes them durable or fails the open. Frames before {@code from} need
+     * no rewrite: a SYNC_MARK records them durable, and such a mark is written only after an
+     * fdatasync that covered them returned 0 in the process that wrote them.
+     */
+    private void rewriteUncertified(Segment s, long from) throws IOException {
+        long end = s.endOffset();
+        if (end <= from) {
+            return;
+        }
+        s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        for (long pos = from; pos < end; ) {
+            long n = Math.min(readBuffer.byteSize(), end - pos);
+            MemorySegment chunk = readBuffer.asSlice(0, n);
+            if (s.file().read(pos, chunk) != n) {
+                throw new IOException("the frames of " + s.path() + " end at offset " + end + " but the file ends before "
+                        + (pos + n) + " (cut under the journal?)");
+            }
+            s.file().write(pos, chunk);
+            pos += n;
+        }
+        s.file().datasync();
     }
 
     /**
@@ -597,6 +688,16 @@ public final class Journal implements AutoCloseable {
                     + again.endOffset() + " (" + again.end() + ", lastLsn=" + again.lastLsn()
                     + "); a read fault, so nothing was cut. Open again, or check the device");
         }
+    }
+
+    /**
+     * Whether a header problem is damage to one of this journal's segments (which STOP may cut
+     * away), rather than a file that is no segment or one of another format (never touched).
+     */
+    private static boolean isOwnDamagedHeader(CorruptionException problem) {
+        long at = problem.offset();
+        return at != JournalFormat.MAGIC_OFFSET && at != JournalFormat.VERSION_OFFSET
+                && at != JournalFormat.HEADER_BYTES_OFFSET && at != JournalFormat.FLAGS_OFFSET;
     }
 
     /** Deletes segment files newest first, then syncs the directory; returns how many. */
@@ -809,7 +910,7 @@ public final class Journal implements AutoCloseable {
     public long append(MemorySegment value) throws IOException {
         lock.lock();
         try {
-            checkOpen();
+            awaitAppendGate();
             checkSizes(0, value.byteSize());
             long lsn = nextLsn();
             appendOrFail(lsn, 0, EMPTY, value);
@@ -840,7 +941,7 @@ public final class Journal implements AutoCloseable {
     public void append(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
         lock.lock();
         try {
-            checkOpen();
+            awaitAppendGate();
             checkCallerLsn(lsn, timestamp, key, value);
             appendOrFail(lsn, timestamp, key, value);
             if (policy.mode() == SyncMode.ALWAYS) {
@@ -886,7 +987,7 @@ public final class Journal implements AutoCloseable {
         CompletableFuture<Long> future = new CompletableFuture<>();
         lock.lock();
         try {
-            checkOpen();
+            awaitAppendGate();
             if (autoLsn) {
                 lsn = nextLsn();
             } else {
@@ -958,7 +1059,7 @@ public final class Journal implements AutoCloseable {
         }
         lock.lock();
         try {
-            checkOpen();
+            awaitAppendGate();
             for (int i = 0; i < count; i++) {
                 checkTimestamp(records.timestamp(i));
                 checkSizes(records.key(i).byteSize(), records.value(i).byteSize());
@@ -1512,7 +1613,8 @@ public final class Journal implements AutoCloseable {
      * of their appenders). No timer: a round closes when its leader starts it.
      */
     private void awaitDurableLocked(long lsn) throws IOException {
-        while (durableLsn < lsn) {
+        long epoch = truncations;
+        while (durableLsn < lsn && truncations == epoch) {
             if (failure != null) {
                 throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failure);
             }
@@ -1539,7 +1641,8 @@ public final class Journal implements AutoCloseable {
             awaitDurableLocked(lsn);
             return;
         }
-        while (durableLsn < lsn) {
+        long epoch = truncations;
+        while (durableLsn < lsn && truncations == epoch) {
             if (failure != null) {
                 throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failure);
             }
@@ -1557,8 +1660,8 @@ public final class Journal implements AutoCloseable {
             while (!w.woken) {
                 LockSupport.park(this);
             }
-            if (durableLsn >= lsn) {
-                return;
+            if (w.durable) {
+                return; // (durableLsn may be lower again by now: a truncation after the round)
             }
             lock.lock(); // woken to lead the next round, or the journal failed
         }
@@ -1568,6 +1671,8 @@ public final class Journal implements AutoCloseable {
     private static final class Waiter {
         final long lsn;
         final Thread thread;
+        /** Set before {@link #woken}: the round made this waiter's record durable. */
+        volatile boolean durable;
         volatile boolean woken;
 
         Waiter(long lsn, Thread thread) {
@@ -1575,7 +1680,8 @@ public final class Journal implements AutoCloseable {
             this.thread = thread;
         }
 
-        void wake() {
+        void wake(boolean recordDurable) {
+            durable = recordDurable;
             woken = true;
             LockSupport.unpark(thread);
         }
@@ -1592,7 +1698,7 @@ public final class Journal implements AutoCloseable {
                 Waiter w = it.next();
                 if (w.lsn > durableLsn) { // the next leader first: the disk idles until it runs
                     it.remove();
-                    w.wake();
+                    w.wake(false);
                     break;
                 }
             }
@@ -1601,7 +1707,7 @@ public final class Journal implements AutoCloseable {
             Waiter w = it.next();
             if (w.lsn <= durableLsn || failure != null) {
                 it.remove();
-                w.wake();
+                w.wake(w.lsn <= durableLsn);
             }
         }
     }
@@ -1815,9 +1921,12 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Writes and syncs what is staged, stops the journal's threads (waiting for them), and
-     * closes every file; idempotent. Later calls fail with {@link JournalClosedException}.
+     * closes every file; idempotent. From the moment close starts, new calls fail with
+     * {@link JournalClosedException} (an append racing close either gets that exception or is
+     * made durable by the close before close returns: never both, never neither).
      * Asynchronous appends still pending complete first. A close that returns normally means
-     * every record appended is durable.
+     * every record whose append returned is durable. A close called while another is running
+     * waits for it.
      *
      * <p>A journal that had failed is closed all the same (threads stopped, files closed, the
      * lock released), syncing nothing, and then this throws {@link JournalFailedException}
@@ -1834,12 +1943,27 @@ public final class Journal implements AutoCloseable {
         List<Thread> threads = new ArrayList<>();
         lock.lock();
         try {
-            if (closed) {
+            if (closing) {
+                while (!released) {
+                    closeDone.awaitUninterruptibly();
+                }
                 return;
             }
+            closing = true; // no append starts from here on: lastLsn stays where it is
+            appendGate.signalAll();
             if (failure == null) {
                 try {
-                    awaitDurableLocked(lastLsn);
+                    // appenders that were already staged when close began are made durable here
+                    while (durableLsn < lastLsn || syncing) {
+                        if (failure != null) {
+                            throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
+                        }
+                        if (syncing) {
+                            roundDone.awaitUninterruptibly();
+                        } else {
+                            syncRound();
+                        }
+                    }
                 } catch (IOException e) {
                     first = e;
                 }
@@ -1885,9 +2009,14 @@ public final class Journal implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "wal4j: could not delete a spare segment: " + spare, e);
                 }
             }
-            fileLock.release();
-            lockChannel.close();
+            try {
+                ownerLock.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
         } finally {
+            released = true;
+            closeDone.signalAll();
             lock.unlock();
         }
         if (first != null) {
@@ -1913,11 +2042,56 @@ public final class Journal implements AutoCloseable {
     }
 
     private void checkOpen() throws IOException {
-        if (closed) {
+        if (closing) {
             throw new JournalClosedException(dir);
         }
         if (failure != null) {
             throw new JournalFailedException(dir, failure);
+        }
+    }
+
+    /**
+     * Lock held, at the start of an append: waits while a truncation or reset waits for the
+     * journal to be quiet or runs, then checks the journal is open.
+     */
+    private void awaitAppendGate() throws IOException {
+        while (quiescing > 0 && !closing && failure == null) {
+            appendGate.awaitUninterruptibly();
+        }
+        checkOpen();
+    }
+
+    /**
+     * Lock held: holds new appends out ({@link #awaitAppendGate}) and returns once every
+     * record appended is durable and no sync round runs, with the lock held; the caller then
+     * changes the segments and calls {@link #endQuiet}. Records staged meanwhile by appenders
+     * that passed the gate before are made durable here too, so none is left staged in a
+     * segment about to be cut or sealed.
+     */
+    private void beginQuiet() throws IOException {
+        quiescing++;
+        try {
+            while (syncing || durableLsn < lastLsn) {
+                if (failure != null) {
+                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
+                }
+                if (syncing) {
+                    roundDone.awaitUninterruptibly();
+                } else {
+                    syncRound();
+                }
+            }
+            checkOpen();
+        } catch (IOException | RuntimeException | Error e) {
+            endQuiet();
+            throw e;
+        }
+    }
+
+    /** Lock held: lets appends in again after {@link #beginQuiet}. */
+    private void endQuiet() {
+        if (--quiescing == 0) {
+            appendGate.signalAll();
         }
     }
 
@@ -1928,6 +2102,7 @@ public final class Journal implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "wal4j journal failed; every later call will be refused: dir=" + dir, e);
             roundDone.signalAll();
             syncerWake.signalAll();
+            appendGate.signalAll();
             wakeWaiters();
         }
         return e;
@@ -2377,21 +2552,31 @@ public final class Journal implements AutoCloseable {
             if (lsn >= lastLsn) {
                 return;
             }
-            // The segment to cut must be checked first: a scan that stopped at damage in a
-            // segment open did not read would otherwise be taken for its end, and durable
-            // records after the damage would be cut without a word.
-            Segment target = segments.getFirst();
-            for (Segment s : segments) {
-                if (s.baseLsn() <= lsn) {
-                    target = s;
-                }
-            }
-            awaitDurableLocked(lastLsn); // no append may wait on a record about to go (its LSN may be reused)
-            loaded(target);
+            // No append may wait on a record about to go (its LSN may be reused), and none may
+            // be staged in a segment about to be cut: appends wait until this is done.
+            beginQuiet();
             try {
-                truncateBackLocked(lsn);
-            } catch (IOException e) {
-                throw fail(e);
+                if (lsn >= lastLsn) {
+                    return;
+                }
+                // The segment to cut must be checked first: a scan that stopped at damage in a
+                // segment open did not read would otherwise be taken for its end, and durable
+                // records after the damage would be cut without a word.
+                Segment target = segments.getFirst();
+                for (Segment s : segments) {
+                    if (s.baseLsn() <= lsn) {
+                        target = s;
+                    }
+                }
+                loaded(target);
+                truncations++;
+                try {
+                    truncateBackLocked(lsn);
+                } catch (IOException e) {
+                    throw fail(e);
+                }
+            } finally {
+                endQuiet();
             }
         } finally {
             lock.unlock();
@@ -2579,10 +2764,14 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             checkOpen();
+            beginQuiet(); // nothing may be staged in the segment the new one's header records the end of
             try {
+                truncations++;
                 resetLocked();
             } catch (IOException e) {
                 throw fail(e);
+            } finally {
+                endQuiet();
             }
         } finally {
             lock.unlock();

@@ -656,7 +656,7 @@ class JournalDurabilityTest {
 
             @Override
             public org.wal4j.io.IoFile open(Path path, org.wal4j.io.OpenFlag... flags) throws IOException {
-                if (path.getFileName().toString().equals(SegmentFiles.LOCK_FILE) && fails.test(flags)) {
+                if (path.getFileName().toString().equals(SegmentFiles.DIRECT_PROBE) && fails.test(flags)) {
                     throw new org.wal4j.io.IoCallException("open", path, 0, "", new IOException("Too many open files"));
                 }
                 return real.open(path, flags);

@@ -601,8 +601,10 @@ class JournalTest {
     void secondOpenOfTheSameDirectoryIsRefused() throws IOException {
         try (Journal j = Journal.open(dir, small().build())) {
             j.append("x".getBytes());
-            // FileChannel locks are per JVM: a second open here is an OverlappingFileLockException
-            assertThrows(RuntimeException.class, () -> Journal.open(dir, small().build()));
+            org.wal4j.io.AlreadyOpenException e = assertThrows(org.wal4j.io.AlreadyOpenException.class,
+                    () -> Journal.open(dir, small().build()));
+            assertTrue(e.inThisProcess() && e.getMessage().contains("already open in this process"), e.getMessage());
+            assertEquals(2, j.append("y".getBytes()), "the first instance goes on"); // SingleWriterTest checks the lock
         }
     }
 

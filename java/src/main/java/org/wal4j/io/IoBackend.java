@@ -38,6 +38,19 @@ public interface IoBackend {
     boolean supportsAllocate();
 
     /**
+     * Opens {@code file} (creating it if missing) and takes an exclusive lock on the whole of
+     * it, without waiting; the lock is held until the returned file is closed. Returns null if
+     * another process holds a lock on it. PosixIo takes an open file description lock
+     * ({@code F_OFD_SETLK}), which no other descriptor can release; this default, and JavaIo,
+     * take a POSIX record lock through {@code FileChannel.tryLock}, which closing any other
+     * descriptor of the file in this process releases (see {@link LockedFile}). Use it
+     * through {@link ExclusiveLock}, which also keeps a second holder in this JVM out.
+     */
+    default LockedFile tryLockExclusive(Path file) throws IOException {
+        return ChannelLock.tryLock(file);
+    }
+
+    /**
      * The backend chosen for this JVM: the one {@code -Dwal4j.io=posix|java} names, else
      * PosixIo when it is available (Linux x86-64, native access enabled, libc symbols
      * resolved), else JavaIo.

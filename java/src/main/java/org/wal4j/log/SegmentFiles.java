@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * a segment being created is first written as {@code <name>.tmp} and renamed into place,
  * so a {@code .tmp} file is always an unfinished creation and safe to delete. The next
  * segment, prepared ahead of need (zero-filled, no header yet), is {@value #SPARE}; it holds
- * no record either and is deleted at open like the other {@code .tmp} files. A segment file
+ * no record either and is deleted at open like the other {@code .tmp} files, as is
+ * {@value #DIRECT_PROBE}, which open creates and deletes to probe O_DIRECT. A segment file
  * kept for reuse after a front truncation is {@code recycled-<segmentId, 20 digits>.wal4j.tmp}:
  * its records were removed from the journal, and open deletes it too.
  */
@@ -23,6 +24,8 @@ public final class SegmentFiles {
     public static final String TMP_SUFFIX = ".tmp";
     public static final String LOCK_FILE = "wal4j.lock";
     public static final String SPARE = "spare.wal4j.tmp";
+    /** The file open creates, opens with O_DIRECT and deletes to learn whether the filesystem takes O_DIRECT. */
+    public static final String DIRECT_PROBE = "direct-probe.wal4j.tmp";
     private static final Pattern SEGMENT = Pattern.compile("(\\d{20})\\.wal4j");
     private static final Pattern TMP = Pattern.compile("(recycled-)?\\d{20}\\.wal4j\\.tmp");
 
@@ -50,7 +53,7 @@ public final class SegmentFiles {
                 String name = p.getFileName().toString();
                 if (SEGMENT.matcher(name).matches()) {
                     segments.add(p);
-                } else if (TMP.matcher(name).matches() || name.equals(SPARE)) {
+                } else if (TMP.matcher(name).matches() || name.equals(SPARE) || name.equals(DIRECT_PROBE)) {
                     unfinished.add(p);
                 } else if (!name.equals(LOCK_FILE)) {
                     foreign.add(p);

@@ -51,9 +51,10 @@ public final class SegmentScanner {
      * @param end how the frames ended
      * @param reason why, for TRUNCATED, INVALID and LSN_ORDER
      * @param durableMark the highest segment id in a DURABLE_MARK frame before the end, 0 if none
+     * @param syncedEnd the highest offset a SYNC_MARK frame before the end records as durable, 0 if none
      */
     public record Result(long endOffset, long records, long firstLsn, long lastLsn, End end, String reason,
-                         long durableMark) {}
+                         long durableMark, long syncedEnd) {}
 
     private static final long CHUNK_BYTES = 1 << 20;
 
@@ -75,9 +76,10 @@ public final class SegmentScanner {
             long firstLsn = -1;
             long lastLsn = -1;
             long mark = 0;
+            long synced = 0;
             while (true) {
                 if (pos >= fileBytes) {
-                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
+                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
                 }
                 long inChunk = pos - chunkStart;
                 int status = decoder.decode(chunk, inChunk, chunkBytes, salt);
@@ -86,10 +88,10 @@ public final class SegmentScanner {
                             ? decoder.frameBytes() : JournalFormat.COMMON_HEADER_BYTES;
                     if (pos + need > fileBytes) {
                         if (isZero(file, pos, fileBytes - pos, chunk)) {
-                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
+                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
                         }
                         return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos), mark);
+                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos), mark, synced);
                     }
                     if (need > chunk.byteSize()) {
                         chunk = arena.allocate(need, 4096); // bounded by the file's size, checked above
@@ -100,20 +102,22 @@ public final class SegmentScanner {
                     chunkBytes = file.read(pos, chunk.asSlice(0, want));
                     if (chunkBytes < Math.min(need, want)) {
                         return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos, mark);
+                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos, mark, synced);
                     }
                     continue;
                 }
                 switch (status) {
                     case FrameDecoder.END -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark);
+                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
                     }
                     case FrameDecoder.INVALID -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason(), mark);
+                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason(), mark, synced);
                     }
                     case FrameDecoder.SKIP -> {
                         if (decoder.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF)) {
                             mark = Math.max(mark, decoder.markSegmentId());
+                        } else if (decoder.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
+                            synced = Math.max(synced, decoder.syncedEnd());
                         }
                         pos += decoder.frameBytes();
                     }
@@ -121,7 +125,7 @@ public final class SegmentScanner {
                         long lsn = decoder.lsn();
                         if (lsn < baseLsn || (lastLsn >= 0 && Long.compareUnsigned(lsn, lastLsn) <= 0)) {
                             return new Result(pos, records, firstLsn, lastLsn, End.LSN_ORDER,
-                                    "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")", mark);
+                                    "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")", mark, synced);
                         }
                         sink.record(chunk, inChunk, pos, decoder);
                         if (firstLsn < 0) {
