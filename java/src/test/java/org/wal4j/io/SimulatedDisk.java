@@ -89,6 +89,7 @@ public final class SimulatedDisk implements IoBackend {
     private long calls;
     private long crashAt = Long.MAX_VALUE;
     private long failSyncAt = Long.MAX_VALUE;
+    private java.util.function.Predicate<Path> failNextSyncOf;
     private long reads;
     private long faultyReadAt = Long.MAX_VALUE;
     private ReadFault readFault;
@@ -130,6 +131,23 @@ public final class SimulatedDisk implements IoBackend {
     public synchronized SimulatedDisk failSyncAt(long n) {
         this.failSyncAt = n;
         return this;
+    }
+
+    /**
+     * The next sync of a file whose path {@code paths} accepts fails with EIO, fsyncgate-style
+     * (whatever other threads do meanwhile: a call number would depend on their timing).
+     */
+    public synchronized SimulatedDisk failNextSyncOf(java.util.function.Predicate<Path> paths) {
+        this.failNextSyncOf = paths;
+        return this;
+    }
+
+    private synchronized boolean failsThisSync(Path path) {
+        if (failNextSyncOf != null && failNextSyncOf.test(path)) {
+            failNextSyncOf = null;
+            return true;
+        }
+        return false;
     }
 
     /** The {@code n}th read (1-based, counted apart from the other calls) is faulty, the flipped bit chosen by {@code seed}. */
@@ -506,7 +524,7 @@ public final class SimulatedDisk implements IoBackend {
 
         private void sync(boolean full) throws IOException {
             long n = enter();
-            if (n == failSyncAt) {
+            if (n == failSyncAt || failsThisSync(f.path())) {
                 synced(key, false); // the pages are marked clean and their data dropped
                 throw new IoCallException(full ? "fsync" : "fdatasync", f.path(), Errno.EIO, "(simulated)", null);
             }
