@@ -93,6 +93,25 @@ class MisuseTest {
         assertEquals(before.get("notes.txt"), contents(dir).get("notes.txt"));
     }
 
+    /** A file named like a segment that is none (too short for a header, another magic) is refused untouched in every mode. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"FAIL,short", "STOP,short", "FAIL,magic", "STOP,magic"})
+    void aFileNamedLikeASegmentThatIsNoneIsNeverTouched(RecoveryMode mode, String kind) throws Exception {
+        Path dir = tmp.resolve("j");
+        fill(dir, 40, 0);
+        byte[] bytes = kind.equals("short") ? "not a segment".getBytes() : new byte[8192];
+        if (kind.equals("magic")) {
+            java.util.Arrays.fill(bytes, (byte) 0x5a);
+        }
+        Path impostor = dir.resolve(SegmentFiles.name(1_000_000));
+        Files.write(impostor, bytes);
+        Map<String, String> before = contents(dir);
+        JournalOptions o = JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(4000).recoveryMode(mode).build();
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, o));
+        assertTrue(e.getMessage().contains(impostor.getFileName().toString()), e.getMessage());
+        assertEquals(before, contents(dir), "nothing deleted or changed");
+    }
+
     @Test
     void aReadOnlyFilesystemIsRefusedClearlyAndNothingIsTouched() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mnt"));
