@@ -149,6 +149,15 @@ public class Libc extends Libc$shared {
     public static int EROFS() {
         return EROFS;
     }
+    private static final int ENOLCK = (int)37L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOLCK 37
+     * }
+     */
+    public static int ENOLCK() {
+        return ENOLCK;
+    }
     private static final int ENOSYS = (int)38L;
     /**
      * {@snippet lang=c :
@@ -230,6 +239,51 @@ public class Libc extends Libc$shared {
     public static int O_TRUNC() {
         return O_TRUNC;
     }
+    private static final int F_OFD_GETLK = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define F_OFD_GETLK 36
+     * }
+     */
+    public static int F_OFD_GETLK() {
+        return F_OFD_GETLK;
+    }
+    private static final int F_OFD_SETLK = (int)37L;
+    /**
+     * {@snippet lang=c :
+     * #define F_OFD_SETLK 37
+     * }
+     */
+    public static int F_OFD_SETLK() {
+        return F_OFD_SETLK;
+    }
+    private static final int F_RDLCK = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define F_RDLCK 0
+     * }
+     */
+    public static int F_RDLCK() {
+        return F_RDLCK;
+    }
+    private static final int F_WRLCK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define F_WRLCK 1
+     * }
+     */
+    public static int F_WRLCK() {
+        return F_WRLCK;
+    }
+    private static final int F_UNLCK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define F_UNLCK 2
+     * }
+     */
+    public static int F_UNLCK() {
+        return F_UNLCK;
+    }
     private static final int FALLOC_FL_KEEP_SIZE = (int)1L;
     /**
      * {@snippet lang=c :
@@ -247,6 +301,15 @@ public class Libc extends Libc$shared {
      */
     public static int AT_EMPTY_PATH() {
         return AT_EMPTY_PATH;
+    }
+    private static final int SEEK_SET = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SEEK_SET 0
+     * }
+     */
+    public static int SEEK_SET() {
+        return SEEK_SET;
     }
     private static final int RWF_DSYNC = (int)2L;
     /**
@@ -324,6 +387,79 @@ public class Libc extends Libc$shared {
     /**
      * Variadic invoker class for:
      * {@snippet lang=c :
+     * extern int fcntl(int __fd, int __cmd, ...)
+     * }
+     */
+    public static class fcntl {
+        private static final FunctionDescriptor BASE_DESC = FunctionDescriptor.of(
+                Libc.C_INT,
+                Libc.C_INT,
+                Libc.C_INT
+            );
+        private static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("fcntl");
+
+        private final MethodHandle handle;
+        private final FunctionDescriptor descriptor;
+        private final MethodHandle spreader;
+
+        private fcntl(MethodHandle handle, FunctionDescriptor descriptor, MethodHandle spreader) {
+            this.handle = handle;
+            this.descriptor = descriptor;
+            this.spreader = spreader;
+        }
+
+        /**
+         * Variadic invoker factory for:
+         * {@snippet lang=c :
+         * extern int fcntl(int __fd, int __cmd, ...)
+         * }
+         */
+        public static fcntl makeInvoker(MemoryLayout... layouts) {
+            FunctionDescriptor desc$ = BASE_DESC.appendArgumentLayouts(layouts);
+            Linker.Option fva$ = Linker.Option.firstVariadicArg(BASE_DESC.argumentLayouts().size());
+            var mh$ = Linker.nativeLinker().downcallHandle(ADDR, desc$, fva$);
+            var spreader$ = mh$.asSpreader(Object[].class, layouts.length);
+            return new fcntl(mh$, desc$, spreader$);
+        }
+
+        /**
+         * {@return the address}
+         */
+        public static MemorySegment address() {
+            return ADDR;
+        }
+
+        /**
+         * {@return the specialized method handle}
+         */
+        public MethodHandle handle() {
+            return handle;
+        }
+
+        /**
+         * {@return the specialized descriptor}
+         */
+        public FunctionDescriptor descriptor() {
+            return descriptor;
+        }
+
+        public int apply(int __fd, int __cmd, Object... x2) {
+            try {
+                if (TRACE_DOWNCALLS) {
+                    traceDowncall("fcntl", __fd, __cmd, x2);
+                }
+                return (int) spreader.invokeExact(__fd, __cmd, x2);
+            } catch(IllegalArgumentException | ClassCastException ex$)  {
+                throw ex$; // rethrow IAE from passing wrong number/type of args
+            } catch (Throwable ex$) {
+               throw new AssertionError("should not reach here", ex$);
+            }
+        }
+    }
+
+    /**
+     * Variadic invoker class for:
+     * {@snippet lang=c :
      * extern int open(const char *__file, int __oflag, ...)
      * }
      */
@@ -386,6 +522,79 @@ public class Libc extends Libc$shared {
                     traceDowncall("open", __file, __oflag, x2);
                 }
                 return (int) spreader.invokeExact(__file, __oflag, x2);
+            } catch(IllegalArgumentException | ClassCastException ex$)  {
+                throw ex$; // rethrow IAE from passing wrong number/type of args
+            } catch (Throwable ex$) {
+               throw new AssertionError("should not reach here", ex$);
+            }
+        }
+    }
+
+    /**
+     * Variadic invoker class for:
+     * {@snippet lang=c :
+     * extern int ioctl(int __fd, unsigned long __request, ...)
+     * }
+     */
+    public static class ioctl {
+        private static final FunctionDescriptor BASE_DESC = FunctionDescriptor.of(
+                Libc.C_INT,
+                Libc.C_INT,
+                Libc.C_LONG
+            );
+        private static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ioctl");
+
+        private final MethodHandle handle;
+        private final FunctionDescriptor descriptor;
+        private final MethodHandle spreader;
+
+        private ioctl(MethodHandle handle, FunctionDescriptor descriptor, MethodHandle spreader) {
+            this.handle = handle;
+            this.descriptor = descriptor;
+            this.spreader = spreader;
+        }
+
+        /**
+         * Variadic invoker factory for:
+         * {@snippet lang=c :
+         * extern int ioctl(int __fd, unsigned long __request, ...)
+         * }
+         */
+        public static ioctl makeInvoker(MemoryLayout... layouts) {
+            FunctionDescriptor desc$ = BASE_DESC.appendArgumentLayouts(layouts);
+            Linker.Option fva$ = Linker.Option.firstVariadicArg(BASE_DESC.argumentLayouts().size());
+            var mh$ = Linker.nativeLinker().downcallHandle(ADDR, desc$, fva$);
+            var spreader$ = mh$.asSpreader(Object[].class, layouts.length);
+            return new ioctl(mh$, desc$, spreader$);
+        }
+
+        /**
+         * {@return the address}
+         */
+        public static MemorySegment address() {
+            return ADDR;
+        }
+
+        /**
+         * {@return the specialized method handle}
+         */
+        public MethodHandle handle() {
+            return handle;
+        }
+
+        /**
+         * {@return the specialized descriptor}
+         */
+        public FunctionDescriptor descriptor() {
+            return descriptor;
+        }
+
+        public int apply(int __fd, long __request, Object... x2) {
+            try {
+                if (TRACE_DOWNCALLS) {
+                    traceDowncall("ioctl", __fd, __request, x2);
+                }
+                return (int) spreader.invokeExact(__fd, __request, x2);
             } catch(IllegalArgumentException | ClassCastException ex$)  {
                 throw ex$; // rethrow IAE from passing wrong number/type of args
             } catch (Throwable ex$) {
@@ -950,6 +1159,33 @@ public class Libc extends Libc$shared {
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
+    }
+    private static final int EWOULDBLOCK = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define EWOULDBLOCK 11
+     * }
+     */
+    public static int EWOULDBLOCK() {
+        return EWOULDBLOCK;
+    }
+    private static final int F_GETLK = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GETLK 5
+     * }
+     */
+    public static int F_GETLK() {
+        return F_GETLK;
+    }
+    private static final int F_SETLK = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SETLK 6
+     * }
+     */
+    public static int F_SETLK() {
+        return F_SETLK;
     }
     private static final int O_DIRECTORY = (int)65536L;
     /**
