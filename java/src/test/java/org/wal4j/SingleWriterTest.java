@@ -118,6 +118,24 @@ class SingleWriterTest {
         }
     }
 
+    /**
+     * With the posix backend the lock is an open file description lock: a descriptor of the
+     * lock file that something else in this process opens and closes (a backup tool reading
+     * the directory, say) does not release it. A POSIX record lock (the java backend's) would
+     * be released by that close, which is why wal4j itself never opens the lock file twice.
+     */
+    @Test
+    void closingAnotherDescriptorOfTheLockFileDoesNotReleaseThePosixLock() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.wal4j.io.IoBackend.select().name().equals("posix"),
+                "the java backend takes a POSIX record lock, which any close in the process releases");
+        Path dir = tmp.resolve("j");
+        try (Journal j = Journal.open(dir, options(false))) {
+            j.append("a".getBytes());
+            Files.readAllBytes(dir.resolve(SegmentFiles.LOCK_FILE)); // opens and closes a descriptor of it
+            assertChildRefused(dir, false);
+        }
+    }
+
     @Test
     void threadsRacingToOpenGetOneJournal() throws Exception {
         Path dir = tmp.resolve("j");

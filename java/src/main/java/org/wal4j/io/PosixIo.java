@@ -214,6 +214,65 @@ public final class PosixIo implements IoBackend {
         }
     }
 
+    /**
+     * An open file description lock ({@code F_OFD_SETLK}, Linux 3.15+): it belongs to this
+     * descriptor, so no other descriptor of the file can release it, in this process or any.
+     * A kernel without OFD locks (EINVAL) gets the POSIX record lock of the default instead.
+     */
+    @Override
+    public LockedFile tryLockExclusive(Path file) throws IOException {
+        int fd = openRetrying(file, Libc.O_RDWR() | Libc.O_CREAT() | Libc.O_CLOEXEC(), "(lock file)");
+        int rc;
+        do {
+            rc = Syscalls.fcntlLock(fd, Libc.F_OFD_SETLK(), Libc.F_WRLCK());
+        } while (rc == -Errno.EINTR);
+        if (rc == 0) {
+            return new OfdLock(file, fd);
+        }
+        Syscalls.close(fd); // it holds no lock: closing it releases nothing
+        if (rc == -Errno.EAGAIN || rc == -Errno.EACCES) {
+            return null;
+        }
+        if (rc == -Errno.EINVAL) {
+            return ChannelLock.tryLock(file);
+        }
+        throw new IoCallException("fcntl", file, -rc, "(F_OFD_SETLK)", null);
+    }
+
+    /** A descriptor holding an open file description lock on its file. */
+    private static final class OfdLock implements LockedFile {
+        private final Path path;
+        private final int fd;
+        private boolean closed;
+
+        OfdLock(Path path, int fd) {
+            this.path = path;
+            this.fd = fd;
+        }
+
+        @Override
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public boolean ownedByDescriptor() {
+            return true;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            int rc = Syscalls.close(fd); // the description's last descriptor: the lock goes with it
+            if (rc < 0 && rc != -Errno.EINTR) {
+                throw new IoCallException("close", path, -rc, "(lock file)", null);
+            }
+        }
+    }
+
     static EnumSet<OpenFlag> flagSet(OpenFlag... flags) {
         EnumSet<OpenFlag> set = EnumSet.noneOf(OpenFlag.class);
         for (OpenFlag f : flags) {

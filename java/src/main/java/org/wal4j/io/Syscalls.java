@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import org.wal4j.bindings.libc.Libc;
+import org.wal4j.bindings.libc.flock;
 import org.wal4j.bindings.libc.iovec;
 import org.wal4j.bindings.libc.statx;
 
@@ -20,8 +21,8 @@ import org.wal4j.bindings.libc.statx;
  * that overwrote errno. Each handle here is the generated function's address and descriptor
  * linked again with {@code Linker.Option.captureCallState("errno")}, which copies errno into
  * a segment passed with the call. That segment is per thread (never one shared by all
- * threads), so concurrent calls cannot see each other's errno. {@code open} is variadic, so
- * its descriptor is written here with {@code firstVariadicArg}.
+ * threads), so concurrent calls cannot see each other's errno. {@code open} and {@code fcntl}
+ * are variadic, so their descriptors are written here with {@code firstVariadicArg}.
  *
  * <p>Every wrapper returns the call's result, or {@code -errno} when it failed. None is
  * linked as {@code critical}: these calls block.
@@ -40,6 +41,10 @@ final class Syscalls {
             Libc.open.address(),
             FunctionDescriptor.of(Libc.C_INT, Libc.C_POINTER, Libc.C_INT, Libc.C_INT),
             Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle FCNTL_LOCK = LINKER.downcallHandle(
+            Libc.fcntl.address(),
+            FunctionDescriptor.of(Libc.C_INT, Libc.C_INT, Libc.C_INT, Libc.C_POINTER),
+            Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = capturing(Libc.close$address(), Libc.close$descriptor());
     private static final MethodHandle PREAD = capturing(Libc.pread$address(), Libc.pread$descriptor());
     private static final MethodHandle PWRITE = capturing(Libc.pwrite$address(), Libc.pwrite$descriptor());
@@ -57,12 +62,14 @@ final class Syscalls {
         final MemorySegment capture;
         final MemorySegment iov;
         final MemorySegment statxBuf;
+        final MemorySegment lock;
 
         Scratch() {
             Arena arena = Arena.ofAuto();
             capture = arena.allocate(CAPTURE_LAYOUT);
             iov = arena.allocate(iovec.layout());
             statxBuf = arena.allocate(statx.layout());
+            lock = arena.allocate(flock.layout());
         }
     }
 
@@ -83,6 +90,24 @@ final class Syscalls {
         try {
             int r = (int) OPEN.invokeExact(capture, cPath, flags, mode);
             return r < 0 ? -errno(capture) : r;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code fcntl(fd, cmd, &lock)} with a {@code struct flock} of {@code type} over the whole
+     * file ({@code F_OFD_SETLK} / {@code F_SETLK} with {@code F_WRLCK} or {@code F_UNLCK}).
+     */
+    static int fcntlLock(int fd, int cmd, int type) {
+        Scratch scratch = SCRATCH.get();
+        MemorySegment lock = scratch.lock;
+        lock.fill((byte) 0); // l_start = l_len = 0: the whole file; l_pid must be 0 for OFD locks
+        flock.l_type(lock, (short) type);
+        flock.l_whence(lock, (short) Libc.SEEK_SET());
+        try {
+            int r = (int) FCNTL_LOCK.invokeExact(scratch.capture, fd, cmd, lock);
+            return r < 0 ? -errno(scratch.capture) : r;
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -182,6 +182,12 @@ public final class FaultInjectingIo implements IoBackend {
         return delegate.supportsAllocate();
     }
 
+    /** The real backend's lock: a lock file is no simulated state. */
+    @Override
+    public LockedFile tryLockExclusive(Path file) throws IOException {
+        return delegate.tryLockExclusive(file);
+    }
+
     @Override
     public void syncDirectory(Path dir) throws IOException {
         enter(Call.SYNC_DIRECTORY, "fsync", dir);

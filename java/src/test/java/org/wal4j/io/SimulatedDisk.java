@@ -455,6 +455,12 @@ public final class SimulatedDisk implements IoBackend {
         return new SimFile(f, n);
     }
 
+    /** The real backend's lock: a lock file is no simulated state. */
+    @Override
+    public LockedFile tryLockExclusive(Path file) throws IOException {
+        return delegate.tryLockExclusive(file);
+    }
+
     @Override
     public void syncDirectory(Path dir) throws IOException {
         long n = enter();
