@@ -141,6 +141,8 @@ public final class Journal implements AutoCloseable {
      * were durable when the truncation ran (and may have been removed by it since).
      */
     private long truncations;
+    /** Lock held: the record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
+    private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
     /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
     private volatile IOException failure;
 
@@ -2406,6 +2408,12 @@ public final class Journal implements AutoCloseable {
      */
     private final class RecordCursor {
         private final long fromLsn;
+        /** The last LSN of the snapshot: no record above it is delivered. */
+        private final long snapshotLastLsn;
+        /** The lowest LSN a truncation since the snapshot kept everything up to (removed all above); MAX_VALUE if none. */
+        private volatile long removedAbove = Long.MAX_VALUE;
+        /** The last LSN delivered (fromLsn - 1 before the first). */
+        private long delivered;
         private final List<Segment> snapshot;
         private final long[] ends;
         private final RecordView view = new RecordView();
@@ -2421,6 +2429,7 @@ public final class Journal implements AutoCloseable {
 
         RecordCursor(long fromLsn) throws IOException {
             this.fromLsn = fromLsn;
+            this.delivered = fromLsn - 1;
             lock.lock();
             try {
                 checkOpen();
@@ -2429,6 +2438,8 @@ public final class Journal implements AutoCloseable {
                 } catch (IOException e) {
                     throw fail(e);
                 }
+                snapshotLastLsn = lastLsn;
+                cursors.add(this);
                 snapshot = new ArrayList<>(segments);
                 ends = new long[snapshot.size()];
                 for (int i = 0; i < ends.length; i++) {
@@ -2439,10 +2450,41 @@ public final class Journal implements AutoCloseable {
             }
         }
 
+        /** Lock held, by a truncation: records above {@code lsn} are being removed. */
+        void removedAbove(long lsn) {
+            removedAbove = Math.min(removedAbove, lsn);
+        }
+
+        /**
+         * Throws if a truncation since the snapshot removed a record this cursor has not
+         * delivered yet: it may not deliver it from its buffer, and what the files hold now at
+         * its position (records appended since, of other sizes) is no longer the snapshot.
+         */
+        private void checkNotTruncated() throws IOException {
+            long cut = removedAbove;
+            if (cut != Long.MAX_VALUE && snapshotLastLsn > Math.max(cut, delivered)) {
+                finished();
+                throw new IOException("records this replay had to deliver were truncated away during it: every record "
+                        + "above lsn=" + cut + " was removed, and this replay had delivered up to lsn=" + delivered
+                        + " of the " + snapshotLastLsn + " it started with: dir=" + dir);
+            }
+        }
+
+        private void finished() {
+            lock.lock();
+            try {
+                cursors.remove(this);
+            } finally {
+                lock.unlock();
+            }
+        }
+
         /** Moves to the next record with LSN >= fromLsn; false at the snapshot's end. */
         boolean next() throws IOException {
+            checkNotTruncated();
             while (true) {
                 if (segment == null && !nextSegment()) {
+                    finished();
                     return false;
                 }
                 if (pos >= bytes && !refill()) {
@@ -2472,7 +2514,13 @@ public final class Journal implements AutoCloseable {
                     throw new CorruptionException(segment.path(), offset + pos, -1, "reading: " + d.reason());
                 }
                 pos += d.frameBytes();
+                if (d.lsn() > snapshotLastLsn) {
+                    segment = null; // appended after the snapshot (where a truncation let the file grow back)
+                    segmentIndex = snapshot.size();
+                    continue;
+                }
                 if (d.lsn() >= fromLsn) {
+                    delivered = d.lsn();
                     view.lsn = d.lsn();
                     view.timestamp = d.timestamp();
                     view.buffer = readOnlyBuf;
@@ -2490,6 +2538,7 @@ public final class Journal implements AutoCloseable {
                 Segment s = snapshot.get(segmentIndex);
                 lock.lock();
                 try {
+                    checkNotTruncated();
                     checkStillThere(s);
                     if (s.isEmpty() || s.lastLsn() < fromLsn) {
                         continue;
@@ -2513,6 +2562,7 @@ public final class Journal implements AutoCloseable {
             pos = 0;
             lock.lock();
             try {
+                checkNotTruncated();
                 checkStillThere(segment);
                 long end = Math.min(ends[segmentIndex], segment.endOffset()); // a truncateBack may have cut it
                 if (offset >= end) {
@@ -2570,6 +2620,7 @@ public final class Journal implements AutoCloseable {
                 }
                 loaded(target);
                 truncations++;
+                removedAbove(lsn);
                 try {
                     truncateBackLocked(lsn);
                 } catch (IOException e) {
@@ -2685,6 +2736,13 @@ public final class Journal implements AutoCloseable {
         s.file().zeroFill(from, end - from);
     }
 
+    /** Lock held: every record above {@code lsn} is being removed; the cursors that still had to deliver one will say so. */
+    private void removedAbove(long lsn) {
+        for (RecordCursor c : cursors) {
+            c.removedAbove(lsn);
+        }
+    }
+
     private long lsnBeforeSegments() {
         long last = -1;
         for (Segment s : segments) {
@@ -2767,6 +2825,7 @@ public final class Journal implements AutoCloseable {
             beginQuiet(); // nothing may be staged in the segment the new one's header records the end of
             try {
                 truncations++;
+                removedAbove(0);
                 resetLocked();
             } catch (IOException e) {
                 throw fail(e);
