@@ -31,7 +31,7 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run test crash-test fuzz bench bindings native clean jdk
+.PHONY: run test crash-total crash-test fuzz bench bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
@@ -44,9 +44,16 @@ run: $(CLI_JAR)
 	@mkdir -p $(DATA_DIR)
 	$(JAVA) -jar $(CLI_JAR) fsync-test --dir $(DATA_DIR) $(ARGS)
 
-## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback)
+## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback);
+## ends with the crash tests' total over both runs (each test adds a line to $(CRASH_TALLY))
+CRASH_TALLY := java/target/crash-tally.txt
 test:
-	$(MVN) verify
+	@rm -f $(CRASH_TALLY)
+	$(MVN) verify; rc=$$?; $(MAKE) -s crash-total; exit $$rc
+
+crash-total:
+	@awk '{p += $$1; i += $$2; v += $$3} END {printf "crash points: %d, images: %d, violations: %d\n", p, i, v}' \
+	  $(CRASH_TALLY) 2>/dev/null || echo "crash points: 0, images: 0, violations: 0 (no crash test ran)"
 
 ## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 2),
 ## and long workloads of LONG_OPS operations (400 in make test) crashed at POINTS random calls each
@@ -58,9 +65,10 @@ POINTS ?= 2000
 LONG_SEED ?= 11
 CONCURRENT ?= true
 crash-test:
+	@rm -f $(CRASH_TALLY)
 	$(MVN) -pl native,java test -Dtest='CrashPointExplorationTest,WriteAheadLogCrashTest,LogCrashTest' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dwal4j.crash.seeds=$(SEEDS) -Dwal4j.crash.concurrent=$(CONCURRENT) -Dwal4j.crash.longOps=$(LONG_OPS) \
-	  -Dwal4j.crash.randomPoints=$(POINTS) -Dwal4j.crash.longSeed=$(LONG_SEED)
+	  -Dwal4j.crash.randomPoints=$(POINTS) -Dwal4j.crash.longSeed=$(LONG_SEED); rc=$$?; $(MAKE) -s crash-total; exit $$rc
 
 ## fuzz: Jazzer fuzzes each target of RecoveryFuzzTest for FUZZ_TIME (new inputs go to java/.cifuzz-corpus/)
 FUZZ_TIME ?= 60s

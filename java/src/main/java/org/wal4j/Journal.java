@@ -362,9 +362,10 @@ public final class Journal implements AutoCloseable {
         for (Path tmp : listing.unfinished()) {
             Files.delete(tmp); // an unfinished creation: never renamed into place, never held a record
         }
-        if (!listing.unfinished().isEmpty()) {
-            io.syncDirectory(dir);
-        }
+        // Always, not only after a deletion: the names seen here may not be durable. A
+        // directory fsync that failed (its caller's journal failed) left a renamed segment
+        // whose name no later fsync made durable, and a reopen in the same boot appends to it.
+        io.syncDirectory(dir);
         List<Path> paths = new ArrayList<>(listing.segments());
         int droppedSegments = 0;
         String stopReason = null;
@@ -1941,8 +1942,6 @@ public final class Journal implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        List<Thread> threads = new ArrayList<>();
         lock.lock();
         try {
             if (closing) {
@@ -1953,25 +1952,57 @@ public final class Journal implements AutoCloseable {
             }
             closing = true; // no append starts from here on: lastLsn stays where it is
             appendGate.signalAll();
-            if (failure == null) {
-                try {
-                    // appenders that were already staged when close began are made durable here
-                    while (durableLsn < lastLsn || syncing) {
-                        if (failure != null) {
-                            throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
-                        }
-                        if (syncing) {
-                            roundDone.awaitUninterruptibly();
-                        } else {
-                            syncRound();
-                        }
-                    }
-                } catch (IOException e) {
-                    first = e;
-                }
-            } else { // nothing written since the last good sync can be trusted: no sync now
-                first = new JournalFailedException(dir, failure);
+        } finally {
+            lock.unlock();
+        }
+        IOException first = null;
+        try {
+            first = makeAppendedDurable();
+        } finally { // whatever ended the sync (an Error too), everything is released
+            IOException released = release();
+            if (first == null) {
+                first = released;
             }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Close, first part: makes every record appended so far durable (those of appenders staged
+     * before close began too); returns what failed, or the failure the journal had.
+     */
+    private IOException makeAppendedDurable() {
+        lock.lock();
+        try {
+            if (failure != null) { // nothing written since the last good sync can be trusted: no sync now
+                return new JournalFailedException(dir, failure);
+            }
+            while (durableLsn < lastLsn || syncing) {
+                if (failure != null) {
+                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
+                }
+                if (syncing) {
+                    roundDone.awaitUninterruptibly();
+                } else {
+                    syncRound();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Close, second part: stops the threads, closes the files, deletes the spares, releases the lock; returns the first error. */
+    private IOException release() {
+        IOException first = null;
+        List<Thread> threads = new ArrayList<>();
+        lock.lock();
+        try {
             while (syncing) {
                 roundDone.awaitUninterruptibly();
             }
@@ -2021,9 +2052,7 @@ public final class Journal implements AutoCloseable {
             closeDone.signalAll();
             lock.unlock();
         }
-        if (first != null) {
-            throw first;
-        }
+        return first;
     }
 
     private static void joinUninterruptibly(Thread t) {

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.wal4j.io.CrashImages;
+import org.wal4j.io.CrashTally;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.SimulatedDisk;
 import org.wal4j.io.SimulatedDisk.Loss;
@@ -43,7 +44,7 @@ import org.wal4j.io.SimulatedDisk.Loss;
 class CrashPointExplorationTest {
     private static final int OPS = 40;
 
-    @TempDir
+    @TempDir(factory = org.wal4j.io.MemoryTempDir.class)
     Path tmp;
 
     /** A journal configuration: sync mode, and whether segments are zero-filled ahead (and recycled, with O_DIRECT). */
@@ -423,6 +424,7 @@ class CrashPointExplorationTest {
         }
         System.out.printf("crash-point exploration (%s, %d seeds): %d crash points, %d images recovered, %d violations%n",
                 config, seeds, points, images, violations.size());
+        CrashTally.add("journal every point " + config, points, images, violations.size());
         violations.stream().limit(20).forEach(System.out::println);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
@@ -471,6 +473,7 @@ class CrashPointExplorationTest {
                 + " %d images recovered, %d bit flips in durable sealed segments (%d reported as corruption, %d harmless),"
                 + " %d violations%n", config, LONG_OPS, seed, explored[0], calls, 2 * explored[0], flips[0] + flips[1], flips[0],
                 flips[1], violations.size());
+        CrashTally.add("journal random points " + config, explored[0], 2 * explored[0] + flips[0] + flips[1], violations.size());
         violations.stream().limit(20).forEach(System.out::println);
         assertTrue(explored[0] >= points.size() * 9 / 10, "crash points explored: " + explored[0] + " of " + points.size());
         assertEquals(List.of(), violations.stream().limit(20).toList());
@@ -619,6 +622,7 @@ class CrashPointExplorationTest {
         System.out.printf("truncateBack removing the mark of a synced segment (preallocate=%s, deletes a later segment=%s):"
                 + " %d crash points, %d flipped bits reported, %d violations%n", preallocate, deletesALaterSegment, points, reported,
                 violations.size());
+        CrashTally.add("journal truncateBack mark", points, 12 * points, violations.size()); // 6 images, each also flipped
         assertTrue(points > 3, "crash points inside truncateBack: " + points);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
@@ -719,6 +723,7 @@ class CrashPointExplorationTest {
         }
         System.out.printf("crash during recovery (%s): %d workload crash points, %d recovery crash points, %d violations%n",
                 config, calls + 1, recoveryPoints, violations.size());
+        CrashTally.add("journal crash during recovery " + config, calls + 1 + recoveryPoints, recoveryPoints, violations.size());
         assertTrue(recoveryPoints > calls, "recovery made I/O calls to crash at: " + recoveryPoints);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
@@ -803,7 +808,16 @@ class CrashPointExplorationTest {
                     // a failed journal's close reports the failure
                 }
             }
+            if (failed) {
+                String wrong = reopenInTheSameBootAndAppend(dir, disk, config, m, at);
+                if (wrong != null) {
+                    violations.add("failSyncAt=" + at + ", reopened in the same boot: " + wrong + " after ops " + m.trace);
+                }
+            }
             disk.powerOff();
+            disk.revive();
+            closeQuietly(reopened);
+            reopened = null;
             if (failed) {
                 failedSyncs++;
                 Path image = tmp.resolve("image-" + at);
@@ -818,8 +832,45 @@ class CrashPointExplorationTest {
         }
         System.out.printf("fsyncgate (%s): %d calls, %d failed syncs, %d violations%n", config, calls, failedSyncs,
                 violations.size());
+        CrashTally.add("journal fsyncgate " + config, calls, failedSyncs, violations.size());
         assertTrue(failedSyncs > 3, "syncs were failed: " + failedSyncs);
         assertEquals(List.of(), violations.stream().limit(20).toList());
+    }
+
+    private static Journal reopened;
+
+    /**
+     * After a failed sync: the journal is opened again on the same disk, with no power loss
+     * (the page cache still holds the lost writes), and three more records are appended and
+     * synced. Everything the open found is durable once it returns, and so are the three:
+     * the model takes them as acknowledged, and the power loss that follows must keep them.
+     * Returns what went wrong, or null.
+     */
+    private static String reopenInTheSameBootAndAppend(Path dir, SimulatedDisk disk, Config config, Model m, long seed) {
+        try {
+            reopened = Journal.open(dir, config.options(), disk);
+            long last = reopened.lastLsn();
+            m.log.tailMap(Math.max(last, 0), false).clear();
+            for (long lsn = Math.max(m.durable + 1, reopened.firstLsn()); lsn <= last && lsn > 0; lsn++) {
+                byte[] v = reopened.read(lsn).value(); // recovered: durable since the open returned
+                m.appending(lsn, v);
+                m.appended(lsn, v, true);
+            }
+            m.durable = Math.max(m.durable, last);
+            Random r = new Random(seed);
+            for (int i = 0; i < 3; i++) {
+                byte[] v = value(r, m.next);
+                long lsn = reopened.append(v); // (no power loss here: the model may learn the LSN afterwards)
+                m.appending(lsn, v);
+                m.appended(lsn, v, false);
+            }
+            reopened.sync();
+            m.allDurable();
+            m.trace("reopened in the same boot, 3 appends and a sync");
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return "the reopen or its appends failed: " + e;
+        }
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -134,7 +134,7 @@ public final class SimulatedDisk implements IoBackend {
     }
 
     /**
-     * The next sync of a file whose path {@code paths} accepts fails with EIO, fsyncgate-style
+     * The next sync of a file (or directory) whose path {@code paths} accepts fails with EIO, fsyncgate-style
      * (whatever other threads do meanwhile: a call number would depend on their timing).
      */
     public synchronized SimulatedDisk failNextSyncOf(java.util.function.Predicate<Path> paths) {
@@ -464,7 +464,7 @@ public final class SimulatedDisk implements IoBackend {
     @Override
     public void syncDirectory(Path dir) throws IOException {
         long n = enter();
-        if (n == failSyncAt) {
+        if (n == failSyncAt || failsThisSync(dir)) {
             throw new IoCallException("fsync", dir, Errno.EIO, "(simulated)", null);
         }
         delegate.syncDirectory(dir);
