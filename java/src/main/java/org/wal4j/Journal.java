@@ -229,8 +229,8 @@ public final class Journal implements AutoCloseable {
      * the JDK's English text, so a refusal in another locale has errno 0, and this tells it
      * from a failure that has nothing to do with O_DIRECT (too many open files, ...).
      */
-    private static boolean opensWithoutDirect(Path probe, IoBackend io) {
-        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.CREATE)) {
+    private static boolean opensWithoutDirect(Path probe, IoBackend io, int fileMode) {
+        try (IoFile f = io.open(probe, fileMode, OpenFlag.WRITE, OpenFlag.CREATE)) {
             return true;
         } catch (IOException e) {
             return false;
@@ -258,10 +258,10 @@ public final class Journal implements AutoCloseable {
 
     private static int probeDirect(Path dir, Path probe, JournalOptions options, IoBackend io) throws IOException {
         int alignment;
-        try (IoFile f = io.open(probe, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
+        try (IoFile f = io.open(probe, options.fileMode(), OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.DIRECT)) {
             alignment = f.directAlignment();
         } catch (IoCallException e) {
-            if (e.errno() != Errno.EINVAL && !(e.errno() == 0 && opensWithoutDirect(probe, io))) {
+            if (e.errno() != Errno.EINVAL && !(e.errno() == 0 && opensWithoutDirect(probe, io, options.fileMode()))) {
                 throw e; // not a refusal of O_DIRECT: EINVAL, or an unknown errno where the same open without it works
             }
             if (!options.directFallback()) {
@@ -309,14 +309,15 @@ public final class Journal implements AutoCloseable {
 
     /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
     static Journal open(Path dir, JournalOptions options, IoBackend io) throws IOException {
-        createDirectory(dir, io);
+        createDirectory(dir, io, options.fileMode());
         SegmentFiles.Listing listing = SegmentFiles.list(dir);
         if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {
             // checked before the lock file is created: a directory that is not a journal is never touched
             throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
                     + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
         }
-        ExclusiveLock lock = ExclusiveLock.acquire(io, dir.resolve(SegmentFiles.LOCK_FILE), "journal dir=" + dir);
+        ExclusiveLock lock = ExclusiveLock.acquire(io, dir.resolve(SegmentFiles.LOCK_FILE), options.fileMode(),
+                "journal dir=" + dir);
         try {
             return new Journal(dir, options, io, lock);
         } catch (IOException | RuntimeException | Error e) {
@@ -330,11 +331,12 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Creates {@code dir} and any missing parents, each followed by an fsync of the directory
-     * holding it: a new directory's entry is not durable until its parent is synced, and a
-     * journal whose directory vanished in a crash would lose records acknowledged in it.
+     * Creates {@code dir} and any missing parents (with {@link org.wal4j.io.Modes#directoryMode}
+     * of the file mode), each followed by an fsync of the directory holding it: a new
+     * directory's entry is not durable until its parent is synced, and a journal whose
+     * directory vanished in a crash would lose records acknowledged in it.
      */
-    private static void createDirectory(Path dir, IoBackend io) throws IOException {
+    private static void createDirectory(Path dir, IoBackend io, int fileMode) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
         }
@@ -342,7 +344,8 @@ public final class Journal implements AutoCloseable {
         for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
             missing.add(p);
         }
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                org.wal4j.io.Modes.permissions(org.wal4j.io.Modes.directoryMode(fileMode))));
         for (int i = missing.size() - 1; i >= 0; i--) {
             Path parent = missing.get(i).getParent();
             if (parent != null) {
@@ -1450,7 +1453,8 @@ public final class Journal implements AutoCloseable {
         }
         boolean written = reuse != null || fromSpare;
         try (Arena a = Arena.ofConfined();
-             IoFile f = written ? io.open(source, OpenFlag.WRITE) : io.open(source, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+             IoFile f = written ? io.open(source, OpenFlag.WRITE)
+                     : io.open(source, options.fileMode(), OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
             MemorySegment block = a.allocate(JournalFormat.HEADER_BLOCK_BYTES, 4096);
             JournalFormat.encodeHeader(block, h);
             f.write(0, block);
@@ -1545,10 +1549,10 @@ public final class Journal implements AutoCloseable {
      */
     private IoFile openSpare(Path spare) throws IOException {
         if (writeAlignment == 1) {
-            return io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
+            return io.open(spare, options.fileMode(), OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
         }
         try {
-            IoFile f = io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE, OpenFlag.DIRECT);
+            IoFile f = io.open(spare, options.fileMode(), OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE, OpenFlag.DIRECT);
             if (f.isDirect() && STAGING_ALIGNMENT % f.directAlignment() == 0) {
                 return f;
             }
@@ -1556,7 +1560,7 @@ public final class Journal implements AutoCloseable {
         } catch (IOException refused) {
             // O_DIRECT refused here (tmpfs, for one): buffered below
         }
-        return io.open(spare, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
+        return io.open(spare, options.fileMode(), OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE);
     }
 
     // ---------------------------------------------------------------- durability
@@ -2510,6 +2514,10 @@ public final class Journal implements AutoCloseable {
 
         /** Moves to the next record with LSN >= fromLsn; false at the snapshot's end. */
         boolean next() throws IOException {
+            if (delivered >= snapshotLastLsn) {
+                finished(); // the snapshot's last record is out: nothing a truncation did since matters
+                return false;
+            }
             checkNotTruncated();
             while (true) {
                 if (segment == null && !nextSegment()) {

@@ -23,6 +23,7 @@ public final class JournalOptions {
     private final boolean direct;
     private final boolean directFallback;
     private final java.time.Duration followerSpin;
+    private final int fileMode;
 
     private JournalOptions(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -40,6 +41,7 @@ public final class JournalOptions {
         this.direct = b.direct;
         this.directFallback = b.directFallback;
         this.followerSpin = b.followerSpin;
+        this.fileMode = b.fileMode;
         this.maxRecordBytes = b.maxRecordBytes >= 0 ? b.maxRecordBytes : (long) maxKeyBytes + maxValueBytes;
         long maxFrame = maxFrameBytes();
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
@@ -127,6 +129,11 @@ public final class JournalOptions {
         return recycleSegments;
     }
 
+    /** The permission bits of the files (and directories) the journal creates, before the umask. */
+    public int fileMode() {
+        return fileMode;
+    }
+
     /** The largest frame a record within the limits takes. */
     public long maxFrameBytes() {
         return Math.min(JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes), JournalFormat.recordFrameBytes(0, maxRecordBytes));
@@ -150,6 +157,7 @@ public final class JournalOptions {
         private boolean direct;
         private boolean directFallback;
         private java.time.Duration followerSpin = java.time.Duration.ZERO;
+        private int fileMode = 0600;
 
         private Builder() {}
 
@@ -335,6 +343,24 @@ public final class JournalOptions {
                 throw new IllegalArgumentException("followerSpin=" + spin + " must be in [0, 1s]");
             }
             this.followerSpin = spin;
+            return this;
+        }
+
+        /**
+         * The permission bits the journal creates its files with (segments, spares, the lock
+         * file), as {@code open(2)} takes them: the process's umask still applies. A directory
+         * the journal creates gets the same bits plus search ({@code x}) wherever read is
+         * given (0600: 0700). Records are often a database's contents, so the default is
+         * 0600: owner only. 0640 or 0644 let a group or everyone read the journal (a backup
+         * user, {@code wal4j verify} run as another user); the owner must keep read and write.
+         * Existing files keep their mode. Default 0600.
+         */
+        public Builder fileMode(int mode) {
+            if ((mode & ~0777) != 0 || (mode & 0600) != 0600) {
+                throw new IllegalArgumentException("fileMode=0" + Integer.toOctalString(mode)
+                        + " must be permission bits (at most 0777) that give the owner read and write (0600)");
+            }
+            this.fileMode = mode;
             return this;
         }
 

@@ -38,7 +38,7 @@ import org.wal4j.io.SimulatedDisk.Loss;
  * record appears that was never appended at that LSN or that a returned truncation removed;
  * recovering twice gives the same log; the journal is appendable and the next LSN follows.
  * Prints how many crash points and images were explored and how many violations were found.
- * {@code -Dwal4j.crash.seeds=N} explores N seeds per configuration (default 2).
+ * {@code -Dwal4j.crash.seeds=N} explores N seeds per configuration (default {@link CrashImages#SEEDS}).
  */
 @org.junit.jupiter.api.extension.ExtendWith(QuietJournalLog.class)
 class CrashPointExplorationTest {
@@ -393,7 +393,7 @@ class CrashPointExplorationTest {
     @MethodSource("configurations")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void everyCrashPointOfAShortWorkloadRecovers(Config config) throws Exception {
-        int seeds = Integer.getInteger("wal4j.crash.seeds", 2);
+        int seeds = CrashImages.SEEDS;
         long points = 0;
         long images = 0;
         List<String> violations = new ArrayList<>();
@@ -460,9 +460,10 @@ class CrashPointExplorationTest {
             CrashImages.imageBothWays(tmp, snap, dir, r, (image, loss) -> check(image, config, then),
                     wrong -> violations.add("seed=" + seed + " point=" + snap.call() + " " + wrong + " after ops " + then.trace));
             try {
-                String wrong = flipABitOfASealedSegment(snap, dir, config, then, r, flips);
+                Damage damage = Damage.values()[(int) (snap.call() % Damage.values().length)];
+                String wrong = damageASealedSegment(snap, dir, config, then, r, flips, damage);
                 if (wrong != null) {
-                    violations.add("seed=" + seed + " point=" + snap.call() + " bit flip: " + wrong + " after ops " + then.trace);
+                    violations.add("seed=" + seed + " point=" + snap.call() + " " + wrong + " after ops " + then.trace);
                 }
             } catch (IOException e) {
                 violations.add("point=" + snap.call() + ": bit flip failed: " + e);
@@ -470,7 +471,7 @@ class CrashPointExplorationTest {
         });
         workload(dir, disk, config, seed, m, LONG_OPS);
         System.out.printf("random crash points of a long workload (%s, %d operations, seed %d): %d of %d calls explored,"
-                + " %d images recovered, %d bit flips in durable sealed segments (%d reported as corruption, %d harmless),"
+                + " %d images recovered, %d bit flips, lost and misdirected writes in durable sealed segments (%d reported as corruption, %d harmless),"
                 + " %d violations%n", config, LONG_OPS, seed, explored[0], calls, 2 * explored[0], flips[0] + flips[1], flips[0],
                 flips[1], violations.size());
         CrashTally.add("journal random points " + config, explored[0], 2 * explored[0] + flips[0] + flips[1], violations.size());
@@ -489,8 +490,23 @@ class CrashPointExplorationTest {
      * do not sync): damage to frames no later durable mark speaks of looks like a torn write.
      * Counts each outcome in {@code flips}; returns what is wrong, or null.
      */
-    private String flipABitOfASealedSegment(SimulatedDisk.Snapshot snap, Path dir, Config config, Model then, Random r,
-            long[] flips) throws IOException {
+    /**
+     * Damage to durable data, TigerBeetle's storage faults: one bit flipped, a block written
+     * (acknowledged by the device) but never stored (a lost write: it reads as before, zeros
+     * here), or a block stored at another block's offset (a misdirected write: the intended
+     * block reads as before, the other one holds its bytes). Blocks are 4096 bytes.
+     */
+    enum Damage { BIT_FLIP, LOST_WRITE, MISDIRECTED_WRITE }
+
+    /**
+     * Damages a sealed segment that a header records durable, in the durable image of
+     * {@code snap}: recovery must refuse with {@link CorruptionException} or give every
+     * durable record intact, never serve wrong data or cut durable records quietly. Returns
+     * what went wrong, or null; counts reported damage in {@code flips[0]}, harmless in
+     * {@code flips[1]} (a block past the frames, a bit in a header field that does not matter).
+     */
+    private String damageASealedSegment(SimulatedDisk.Snapshot snap, Path dir, Config config, Model then, Random r,
+            long[] flips, Damage damage) throws IOException {
         Path image = tmp.resolve("flip-" + snap.call());
         try {
             snap.image(image, Loss.UNSYNCED, false, r.nextLong());
@@ -520,8 +536,38 @@ class CrashPointExplorationTest {
                 return null;
             }
             int at = r.nextInt(bytes.length);
-            bytes[at] ^= (byte) (1 << r.nextInt(8));
-            Files.write(victim, bytes);
+            int block = 4096;
+            switch (damage) {
+                case BIT_FLIP -> {
+                    bytes[at] ^= (byte) (1 << r.nextInt(8));
+                    Files.write(victim, bytes);
+                }
+                case LOST_WRITE -> {
+                    if (bytes.length <= block) {
+                        return null;
+                    }
+                    at = block * (1 + r.nextInt((bytes.length - 1) / block)); // past the header block
+                    java.util.Arrays.fill(bytes, at, Math.min(bytes.length, at + block), (byte) 0);
+                    Files.write(victim, bytes);
+                }
+                case MISDIRECTED_WRITE -> {
+                    Path other = candidates.get(r.nextInt(candidates.size()));
+                    byte[] target = other.equals(victim) ? bytes : Files.readAllBytes(other);
+                    if (bytes.length <= block || target.length <= block) {
+                        return null;
+                    }
+                    at = block * (1 + r.nextInt((bytes.length - 1) / block));
+                    int to = block * (1 + r.nextInt((target.length - 1) / block));
+                    int n = Math.min(Math.min(block, bytes.length - at), target.length - to);
+                    byte[] moved = java.util.Arrays.copyOfRange(bytes, at, at + n);
+                    java.util.Arrays.fill(bytes, at, at + n, (byte) 0);
+                    System.arraycopy(moved, 0, target, to, n);
+                    Files.write(victim, bytes);
+                    if (target != bytes) {
+                        Files.write(other, target);
+                    }
+                }
+            }
             if (System.getProperty("wal4j.crash.keepImages") != null) { // for a reproduced point: the image as recovery finds it
                 copyTree(recovered, Path.of(System.getProperty("wal4j.crash.keepImages"), "flip-" + snap.call()));
             }
@@ -534,7 +580,7 @@ class CrashPointExplorationTest {
                 flips[0]++;
                 return null;
             }
-            return victim.getFileName() + " offset " + at + ": " + wrong;
+            return damage + " of " + victim.getFileName() + " offset " + at + ": " + wrong;
         } finally {
             deleteTree(image);
         }
@@ -670,10 +716,12 @@ class CrashPointExplorationTest {
     @MethodSource("configurations")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void crashingDuringRecoveryIsSafe(Config config) throws Exception {
-        long seed = 3;
-        long calls = countCalls(tmp.resolve("full"), config, seed);
         long recoveryPoints = 0;
+        long workloadPoints = 0;
         List<String> violations = new ArrayList<>();
+        for (long seed = 3; seed < 3 + CrashImages.SEEDS; seed++) {
+        long calls = countCalls(tmp.resolve("full-" + seed), config, seed);
+        workloadPoints += calls + 1;
         for (long at = 1; at <= calls + 1; at++) {
             Path dir = Files.createDirectories(tmp.resolve("run-" + at));
             SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
@@ -713,7 +761,7 @@ class CrashPointExplorationTest {
                 again.image(second, Loss.UNSYNCED, false, k);
                 String wrong = check(second.resolve(copy.getFileName().toString()), config, m);
                 if (wrong != null) {
-                    violations.add("crashAt=" + at + " recoveryCrashAt=" + k + ": " + wrong + " after ops " + m.trace);
+                    violations.add("seed=" + seed + " crashAt=" + at + " recoveryCrashAt=" + k + ": " + wrong + " after ops " + m.trace);
                 }
                 deleteTree(second);
                 deleteTree(copy);
@@ -721,10 +769,11 @@ class CrashPointExplorationTest {
             deleteTree(image);
             deleteTree(dir);
         }
-        System.out.printf("crash during recovery (%s): %d workload crash points, %d recovery crash points, %d violations%n",
-                config, calls + 1, recoveryPoints, violations.size());
-        CrashTally.add("journal crash during recovery " + config, calls + 1 + recoveryPoints, recoveryPoints, violations.size());
-        assertTrue(recoveryPoints > calls, "recovery made I/O calls to crash at: " + recoveryPoints);
+        }
+        System.out.printf("crash during recovery (%s, %d seeds): %d workload crash points, %d recovery crash points, %d violations%n",
+                config, CrashImages.SEEDS, workloadPoints, recoveryPoints, violations.size());
+        CrashTally.add("journal crash during recovery " + config, workloadPoints + recoveryPoints, recoveryPoints, violations.size());
+        assertTrue(recoveryPoints > workloadPoints, "recovery made I/O calls to crash at: " + recoveryPoints);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
@@ -789,12 +838,14 @@ class CrashPointExplorationTest {
     @MethodSource("configurations")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void aFailedSyncIsNeverTakenForDurability(Config config) throws Exception {
-        long seed = 7;
-        long calls = countCalls(tmp.resolve("full"), config, seed);
         long failedSyncs = 0;
+        long calls = 0;
         List<String> violations = new ArrayList<>();
-        for (long at = 1; at <= calls; at++) {
-            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+        for (long seed = 7; seed < 7 + CrashImages.SEEDS; seed++) {
+        long seedCalls = countCalls(tmp.resolve("full-" + seed), config, seed);
+        calls += seedCalls;
+        for (long at = 1; at <= seedCalls; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + seed + "-" + at));
             SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).failSyncAt(at);
             Model m = new Model();
             boolean failed = false;
@@ -811,7 +862,7 @@ class CrashPointExplorationTest {
             if (failed) {
                 String wrong = reopenInTheSameBootAndAppend(dir, disk, config, m, at);
                 if (wrong != null) {
-                    violations.add("failSyncAt=" + at + ", reopened in the same boot: " + wrong + " after ops " + m.trace);
+                    violations.add("seed=" + seed + " failSyncAt=" + at + ", reopened in the same boot: " + wrong + " after ops " + m.trace);
                 }
             }
             disk.powerOff();
@@ -820,18 +871,19 @@ class CrashPointExplorationTest {
             reopened = null;
             if (failed) {
                 failedSyncs++;
-                Path image = tmp.resolve("image-" + at);
+                Path image = tmp.resolve("image-" + seed + "-" + at);
                 disk.image(image, Loss.UNSYNCED, false, at);
                 String wrong = check(image.resolve(dir.getFileName().toString()), config, m);
                 if (wrong != null) {
-                    violations.add("failSyncAt=" + at + ": " + wrong + " after ops " + m.trace);
+                    violations.add("seed=" + seed + " failSyncAt=" + at + ": " + wrong + " after ops " + m.trace);
                 }
                 deleteTree(image);
             }
             deleteTree(dir);
         }
-        System.out.printf("fsyncgate (%s): %d calls, %d failed syncs, %d violations%n", config, calls, failedSyncs,
-                violations.size());
+        }
+        System.out.printf("fsyncgate (%s, %d seeds): %d calls, %d failed syncs, %d violations%n", config, CrashImages.SEEDS, calls,
+                failedSyncs, violations.size());
         CrashTally.add("journal fsyncgate " + config, calls, failedSyncs, violations.size());
         assertTrue(failedSyncs > 3, "syncs were failed: " + failedSyncs);
         assertEquals(List.of(), violations.stream().limit(20).toList());

@@ -37,7 +37,8 @@ import net.jqwik.api.ShrinkingMode;
 class JournalModelTest {
 
     /** One operation; {@code pick} chooses an LSN among those the model holds. */
-    sealed interface Op permits Append, AppendAt, AppendBatch, Read, Sync, TruncateFront, TruncateBack, Reset, Reopen, Replay {}
+    sealed interface Op permits Append, AppendAt, AppendBatch, Read, Sync, TruncateFront, TruncateBack, Reset, Reopen, Replay,
+            ReplayTruncating {}
 
     record Append(int size) implements Op {}
 
@@ -59,6 +60,9 @@ class JournalModelTest {
 
     record Replay(int pick, boolean iterator) implements Op {}
 
+    /** A replay (or iterator) from {@code pick} that, at its {@code at}-th record, truncates: 0 back, 1 front, 2 reset. */
+    record ReplayTruncating(int pick, int at, int kind, int to, boolean iterator) implements Op {}
+
     record Rec(long timestamp, byte[] key, byte[] value) {}
 
     @Provide
@@ -78,7 +82,9 @@ class JournalModelTest {
                 net.jqwik.api.Tuple.of(4, pick.map(TruncateBack::new)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Reset())),
                 net.jqwik.api.Tuple.of(3, Arbitraries.just(new Reopen())),
-                net.jqwik.api.Tuple.of(3, Combinators.combine(pick, Arbitraries.of(true, false)).as(Replay::new)));
+                net.jqwik.api.Tuple.of(3, Combinators.combine(pick, Arbitraries.of(true, false)).as(Replay::new)),
+                net.jqwik.api.Tuple.of(3, Combinators.combine(pick, Arbitraries.integers().between(1, 30),
+                        Arbitraries.integers().between(0, 2), pick, Arbitraries.of(true, false)).as(ReplayTruncating::new)));
         return op.list().ofMinSize(1).ofMaxSize(60);
     }
 
@@ -174,6 +180,7 @@ class JournalModelTest {
                         assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
                     }
                     case Replay r -> checkReplay(j, model, r);
+                    case ReplayTruncating r -> next = checkReplayTruncating(j, model, r, next);
                 }
                 assertEquals(model.isEmpty() ? -1 : model.firstKey(), j.firstLsn(), "firstLsn after " + op);
                 if (!model.isEmpty()) {
@@ -237,6 +244,94 @@ class JournalModelTest {
             assertArrayEquals(want.get(i).getValue().key(), got.get(i).key());
             assertArrayEquals(want.get(i).getValue().value(), got.get(i).value(), "lsn " + got.get(i).lsn());
         }
+    }
+
+    /**
+     * A reader that truncates while it reads: what it delivered is the snapshot's prefix,
+     * byte for byte; after a truncateBack or reset that removed a record it had not delivered
+     * it ends with an IOException, otherwise it delivers the whole snapshot (a truncateFront
+     * may also end it, when it deletes a segment the reader still had to read). Returns the
+     * model's next LSN.
+     */
+    private static long checkReplayTruncating(Journal j, TreeMap<Long, Rec> model, ReplayTruncating r, long next)
+            throws Exception {
+        if (model.isEmpty()) {
+            return next;
+        }
+        long from = pickLsn(model, r.pick());
+        // copies: a TreeMap's entries are its nodes, which the truncation below changes
+        List<Map.Entry<Long, Rec>> want = model.tailMap(from, true).entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+        long snapshotLast = model.lastKey();
+        int at = (r.at() - 1) % want.size() + 1;
+        long to = pickLsn(model, r.to());
+        List<JournalRecord> got = new ArrayList<>();
+        long[] truncatedAt = {-1}; // the last LSN delivered when the truncation ran
+        long[] newNext = {next};
+        ThrowingConsumer truncate = () -> {
+            truncatedAt[0] = got.getLast().lsn();
+            switch (r.kind()) {
+                case 0 -> {
+                    j.truncateBack(to);
+                    if (to < model.lastKey()) {
+                        model.tailMap(to, false).clear();
+                        newNext[0] = to + 1;
+                    }
+                }
+                case 1 -> {
+                    j.truncateFront(to);
+                    long first = j.firstLsn();
+                    model.headMap(first).clear();
+                }
+                default -> {
+                    j.reset();
+                    model.clear();
+                }
+            }
+        };
+        IOException ended = null;
+        try {
+            if (r.iterator()) {
+                Iterator<JournalRecord> it = j.iterator(from);
+                while (it.hasNext()) {
+                    got.add(it.next());
+                    if (got.size() == at) {
+                        truncate.run();
+                    }
+                }
+            } else {
+                j.replay(from, v -> {
+                    got.add(new JournalRecord(v.lsn(), v.timestamp(), v.keyBytes(), v.valueBytes()));
+                    if (got.size() == at) {
+                        truncate.run();
+                    }
+                });
+            }
+        } catch (java.io.UncheckedIOException e) {
+            ended = e.getCause();
+        } catch (IOException e) {
+            ended = e;
+        }
+        assertTrue(got.size() <= want.size(), "delivered " + got.size() + " of a snapshot of " + want.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(want.get(i).getKey(), got.get(i).lsn(), "the snapshot's records in order");
+            assertArrayEquals(want.get(i).getValue().value(), got.get(i).value(), "lsn " + got.get(i).lsn());
+        }
+        boolean removedUndelivered = truncatedAt[0] >= 0 && truncatedAt[0] < snapshotLast
+                && (r.kind() == 2 || (r.kind() == 0 && to < snapshotLast));
+        if (r.kind() != 1) {
+            assertEquals(removedUndelivered, ended != null, "ended=" + ended + " after truncating at lsn " + truncatedAt[0]);
+        }
+        if (ended == null) {
+            assertEquals(want.size(), got.size(), "a reader that ended normally delivered the whole snapshot");
+        } else {
+            assertTrue(ended.getMessage().contains("truncated away"), ended.getMessage());
+        }
+        return newNext[0];
+    }
+
+    interface ThrowingConsumer {
+        void run() throws IOException;
     }
 
     private static void deleteTree(Path p) throws IOException {

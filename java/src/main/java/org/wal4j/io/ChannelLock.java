@@ -33,11 +33,12 @@ final class ChannelLock implements LockedFile {
         this.lock = lock;
     }
 
-    /** Locks {@code file} (created if missing), or returns null if another process holds a lock on it. */
-    static LockedFile tryLock(Path file) throws IOException {
+    /** Locks {@code file} (created with {@code createMode} if missing), or returns null if another process holds a lock on it. */
+    static LockedFile tryLock(Path file, int createMode) throws IOException {
         FileChannel channel;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(Modes.permissions(createMode)));
         } catch (IOException e) {
             throw JavaIo.translate("open", file, e, "(lock file)");
         }

@@ -40,13 +40,18 @@ public final class ExclusiveLock implements AutoCloseable {
      *     process") or another process does (the message names the lock file)
      */
     public static ExclusiveLock acquire(IoBackend io, Path file, String subject) throws IOException {
+        return acquire(io, file, 0644, subject);
+    }
+
+    /** As {@link #acquire(IoBackend, Path, String)}, creating a missing file with the permission bits {@code createMode}. */
+    public static ExclusiveLock acquire(IoBackend io, Path file, int createMode, String subject) throws IOException {
         Path key = realPath(file);
         if (!HELD.add(key)) {
             throw new AlreadyOpenException(subject + " is already open in this process (lock file=" + key
                     + "); close it first, or share the open instance", key, true);
         }
         try {
-            LockedFile locked = io.tryLockExclusive(file);
+            LockedFile locked = io.tryLockExclusive(file, createMode);
             if (locked == null) {
                 throw new AlreadyOpenException(subject + " is open in another process: lock file=" + file
                         + " is locked", file, false);

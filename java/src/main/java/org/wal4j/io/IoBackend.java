@@ -29,6 +29,25 @@ public interface IoBackend {
     IoFile open(Path path, OpenFlag... flags) throws IOException;
 
     /**
+     * As {@link #open(Path, OpenFlag...)}; a file this call creates gets the permission bits
+     * {@code createMode} (as {@code open(2)}'s mode: the umask applies) instead of 0644. This
+     * default sets them right after the open; PosixIo and JavaIo create the file with them.
+     */
+    default IoFile open(Path path, int createMode, OpenFlag... flags) throws IOException {
+        boolean existed = java.nio.file.Files.exists(path);
+        IoFile f = open(path, flags);
+        if (!existed) {
+            try {
+                java.nio.file.Files.setPosixFilePermissions(path, Modes.permissions(createMode & ~Modes.umask()));
+            } catch (IOException | RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+        return f;
+    }
+
+    /**
      * Makes the directory's entries durable ({@code fsync} on the directory): needed after a
      * file in it was created, renamed or deleted.
      */
@@ -47,7 +66,12 @@ public interface IoBackend {
      * through {@link ExclusiveLock}, which also keeps a second holder in this JVM out.
      */
     default LockedFile tryLockExclusive(Path file) throws IOException {
-        return ChannelLock.tryLock(file);
+        return tryLockExclusive(file, 0644);
+    }
+
+    /** As {@link #tryLockExclusive(Path)}, creating a missing file with the permission bits {@code createMode}. */
+    default LockedFile tryLockExclusive(Path file, int createMode) throws IOException {
+        return ChannelLock.tryLock(file, createMode);
     }
 
     /**

@@ -56,6 +56,11 @@ public final class JavaIo implements IoBackend {
 
     @Override
     public IoFile open(Path path, OpenFlag... flags) throws IOException {
+        return open(path, 0644, flags);
+    }
+
+    @Override
+    public IoFile open(Path path, int createMode, OpenFlag... flags) throws IOException {
         EnumSet<OpenFlag> set = PosixIo.flagSet(flags);
         if (!set.contains(OpenFlag.READ) && !set.contains(OpenFlag.WRITE)) {
             throw new IllegalArgumentException("open needs READ or WRITE: flags=" + set + " path=" + path);
@@ -84,7 +89,8 @@ public final class JavaIo implements IoBackend {
         }
         FileChannel channel;
         try {
-            channel = FileChannel.open(path, options);
+            channel = FileChannel.open(path, options,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(Modes.permissions(createMode)));
         } catch (IOException e) {
             throw translate("open", path, e, "flags=" + set + (direct ? " (O_DIRECT: the filesystem may refuse it)" : ""));
         }

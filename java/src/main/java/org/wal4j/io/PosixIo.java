@@ -124,6 +124,11 @@ public final class PosixIo implements IoBackend {
 
     @Override
     public IoFile open(Path path, OpenFlag... flags) throws IOException {
+        return open(path, 0644, flags);
+    }
+
+    @Override
+    public IoFile open(Path path, int createMode, OpenFlag... flags) throws IOException {
         EnumSet<OpenFlag> set = flagSet(flags);
         int oflags = Libc.O_CLOEXEC();
         boolean read = set.contains(OpenFlag.READ);
@@ -151,7 +156,7 @@ public final class PosixIo implements IoBackend {
         if (set.contains(OpenFlag.DSYNC)) {
             oflags |= Libc.O_DSYNC();
         }
-        int fd = openRetrying(path, oflags, "flags=" + set);
+        int fd = openRetrying(path, oflags, createMode, "flags=" + set);
         boolean direct = set.contains(OpenFlag.DIRECT);
         int alignment = 1;
         if (direct) {
@@ -183,11 +188,11 @@ public final class PosixIo implements IoBackend {
         return DirectAlignment.DEFAULT;
     }
 
-    private static int openRetrying(Path path, int oflags, String detail) throws IoCallException {
+    private static int openRetrying(Path path, int oflags, int mode, String detail) throws IoCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
             for (;;) {
-                int fd = Syscalls.open(cPath, oflags, 0644);
+                int fd = Syscalls.open(cPath, oflags, mode);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -200,7 +205,7 @@ public final class PosixIo implements IoBackend {
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
-        int fd = openRetrying(dir, Libc.O_RDONLY() | Libc.O_DIRECTORY() | Libc.O_CLOEXEC(), "(directory)");
+        int fd = openRetrying(dir, Libc.O_RDONLY() | Libc.O_DIRECTORY() | Libc.O_CLOEXEC(), 0, "(directory)");
         try {
             int rc;
             do {
@@ -220,8 +225,8 @@ public final class PosixIo implements IoBackend {
      * A kernel without OFD locks (EINVAL) gets the POSIX record lock of the default instead.
      */
     @Override
-    public LockedFile tryLockExclusive(Path file) throws IOException {
-        int fd = openRetrying(file, Libc.O_RDWR() | Libc.O_CREAT() | Libc.O_CLOEXEC(), "(lock file)");
+    public LockedFile tryLockExclusive(Path file, int createMode) throws IOException {
+        int fd = openRetrying(file, Libc.O_RDWR() | Libc.O_CREAT() | Libc.O_CLOEXEC(), createMode, "(lock file)");
         int rc;
         do {
             rc = Syscalls.fcntlLock(fd, Libc.F_OFD_SETLK(), Libc.F_WRLCK());
@@ -234,7 +239,7 @@ public final class PosixIo implements IoBackend {
             return null;
         }
         if (rc == -Errno.EINVAL) {
-            return ChannelLock.tryLock(file);
+            return ChannelLock.tryLock(file, createMode);
         }
         throw new IoCallException("fcntl", file, -rc, "(F_OFD_SETLK)", null);
     }

@@ -457,8 +457,8 @@ public final class SimulatedDisk implements IoBackend {
 
     /** The real backend's lock: a lock file is no simulated state. */
     @Override
-    public LockedFile tryLockExclusive(Path file) throws IOException {
-        return delegate.tryLockExclusive(file);
+    public LockedFile tryLockExclusive(Path file, int createMode) throws IOException {
+        return delegate.tryLockExclusive(file, createMode);
     }
 
     @Override
