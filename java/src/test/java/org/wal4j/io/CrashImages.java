@@ -26,8 +26,10 @@ import org.wal4j.io.SimulatedDisk.Loss;
  * The loops of a crash-point exploration, for any log with a model of what it must and may
  * hold: run a seeded workload on a {@link SimulatedDisk} that loses power at each call in turn
  * ({@link #everyCrashPoint}), or image one long run at random calls while it goes on
- * ({@link #randomCrashPoints}), or fail each sync in turn ({@link #failEachSync}); image what
- * the disk could hold and let the {@link Workload} recover and check each image.
+ * ({@link #randomCrashPoints}), or fail each sync in turn ({@link #failEachSync}, and with a
+ * reopen in the same boot after it, {@link #failEachSyncThenReopen}), or crash the recovery of
+ * a crashed run's image at each of its calls ({@link #crashDuringRecovery}); image what the
+ * disk could hold and let the {@link Workload} recover and check each image.
  */
 public final class CrashImages {
 
@@ -153,6 +155,37 @@ public final class CrashImages {
         /** What a failed log throws from each probe. */
         protected Class<? extends IOException> failedLogException() {
             return IOException.class;
+        }
+
+        /**
+         * For {@link #failEachSyncThenReopen}: after a run ended with a failed sync and the
+         * failed log was closed, reopens the log in {@code dir} on the same {@code disk} (no
+         * power loss: what a process does when it restarts in the same boot), checks what it
+         * holds against {@code model} and makes {@code model} that, then runs {@code ops}
+         * more operations of {@code seed}'s workload, updating {@code model}, and leaves the
+         * log open in {@link #log} (the power goes next). Returns what is wrong with what the
+         * reopened log held, or null.
+         *
+         * @throws UnsupportedOperationException if the workload does not support it (the default)
+         */
+        public String reopenAfterFailedSync(Path dir, SimulatedDisk disk, long seed, int ops, M model) throws Exception {
+            throw new UnsupportedOperationException("reopenAfterFailedSync is not implemented by " + getClass().getName());
+        }
+
+        /**
+         * For {@link #crashDuringRecovery}: opens the log in {@code dir} on {@code disk} (its
+         * recovery), appends one probe record, and closes it. A log that the open refuses
+         * without modifying it (a documented outcome the check tolerates) ends it quietly.
+         *
+         * @throws UnsupportedOperationException if the workload does not support it (the default)
+         */
+        public void recoverAndAppendProbe(Path dir, SimulatedDisk disk) throws Exception {
+            throw new UnsupportedOperationException("recoverAndAppendProbe is not implemented by " + getClass().getName());
+        }
+
+        /** Makes {@code model} accept the record {@link #recoverAndAppendProbe} appends, after the records it holds. */
+        protected void allowProbe(M model) {
+            throw new UnsupportedOperationException("allowProbe is not implemented by " + getClass().getName());
         }
 
         /** Closes {@link #log}. */
@@ -415,6 +448,141 @@ public final class CrashImages {
         }
         assertTrue(report.points > 3, "syncs were failed: " + report.points);
         return report;
+    }
+
+    /**
+     * fsyncgate, then a reopen in the same boot: for each call of a run of {@code ops}
+     * operations, a fresh run whose call of that number, if it is a sync, fails with EIO and
+     * drops the writes it covered, while buffered reads still return them (the kernel keeps the
+     * pages, marked clean). The log must fail-stop; then it is closed, reopened on the same disk
+     * without a power loss ({@link Workload#reopenAfterFailedSync}), and {@code moreOps}
+     * operations run; then the power goes. Every image ({@link Loss} each way, unsynced names
+     * lost and kept) must hold every record acknowledged, before the failed sync and after the
+     * reopen, where it was acknowledged. Asserts that more than 3 syncs were failed.
+     */
+    public static <M extends Model<M>> Report failEachSyncThenReopen(Path tmp, Workload<M, ?> w, int ops, int moreOps)
+            throws Exception {
+        long calls = countCalls(tmp.resolve("full"), w, FSYNCGATE_SEED, ops);
+        Report report = new Report("fsyncgate, then a reopen in the same boot (%s): %d calls, %d failed syncs, %d images"
+                + " recovered, %d violations", r -> new Object[] {calls, r.points, r.images, r.violations.size()});
+        for (long at = 1; at <= calls; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(REAL_DISK_WITHOUT_SYNCS, dir).failSyncAt(at);
+            M model = w.newModel();
+            try {
+                w.run(dir, disk, FSYNCGATE_SEED, ops, model);
+            } catch (IOException e) {
+                report.points++;
+                String wrong = w.failStop();
+                if (wrong == null) {
+                    try {
+                        wrong = w.reopenAfterFailedSync(dir, disk, FSYNCGATE_SEED * 1_000_003 + at, moreOps, model);
+                        wrong = wrong == null ? null : "the reopen after the failed sync: " + wrong;
+                    } catch (IOException | RuntimeException reopen) {
+                        wrong = "the reopen after the failed sync, or what followed, failed: " + reopen;
+                    }
+                }
+                if (wrong != null) {
+                    report.violation("failSyncAt=" + at, null, false, wrong, model.trace());
+                }
+                disk.powerOff();
+                disk.revive();
+                w.abandon();
+                for (Loss loss : Loss.values()) {
+                    for (boolean keepNames : new boolean[] {false, true}) {
+                        Path image = tmp.resolve("image-" + at + "-" + loss + "-" + keepNames);
+                        disk.image(image, loss, keepNames, at * 31 + loss.ordinal());
+                        report.images++;
+                        String bad = w.check(image.resolve(dir.getFileName().toString()), model, loss, report.noter());
+                        if (bad != null) {
+                            report.violation("failSyncAt=" + at, loss, keepNames, bad, model.trace());
+                        }
+                        deleteTree(image);
+                    }
+                }
+            }
+            deleteTree(dir);
+        }
+        assertTrue(report.points > 3, "syncs were failed: " + report.points);
+        return report;
+    }
+
+    /**
+     * A crash during recovery: for every crash point of {@code seed}'s run of {@code ops}
+     * operations, the harshest image ({@link Loss#SECTORS}, unsynced names lost) is recovered
+     * on a simulated disk that loses power at each of the recovery's own I/O calls in turn
+     * ({@link Workload#recoverAndAppendProbe}: the open, what it cuts or rewrites, the first
+     * append and the close); each image of that ({@link Loss#UNSYNCED} and {@link Loss#SECTORS},
+     * unsynced names lost) is recovered again and checked against the crashed run's model as a
+     * {@link Loss#SECTORS} image, with the probe allowed after its records. Asserts that
+     * recovery made I/O calls to crash at.
+     */
+    public static <M extends Model<M>> Report crashDuringRecovery(Path tmp, Workload<M, ?> w, int ops, long seed)
+            throws Exception {
+        long calls = countCalls(tmp.resolve("full"), w, seed, ops);
+        Report report = new Report("crash during recovery (%s, seed %d): %d workload crash points, %d recovery crash points,"
+                + " %d images recovered, %d violations",
+                r -> new Object[] {seed, calls + 1, r.points, r.images, r.violations.size()});
+        for (long at = 1; at <= calls + 1; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(REAL_DISK_WITHOUT_SYNCS, dir).crashAt(at);
+            M model = runUntilPowerLoss(dir, disk, w, seed, ops);
+            w.allowProbe(model);
+            Path image = tmp.resolve("image-" + at);
+            disk.image(image, Loss.SECTORS, false, seed * 1_000_003 + at);
+            Path crashed = image.resolve(dir.getFileName().toString());
+            for (long k = 1; ; k++) {
+                Path copy = tmp.resolve("recovering-" + at + "-" + k);
+                copyTree(crashed, copy);
+                SimulatedDisk again = SimulatedDisk.over(REAL_DISK_WITHOUT_SYNCS, copy).crashAt(k);
+                boolean finished = false;
+                try {
+                    w.recoverAndAppendProbe(copy, again);
+                    finished = true;
+                } catch (SimulatedDisk.PowerLoss expected) {
+                    again.revive();
+                    w.abandon();
+                } catch (IOException e) {
+                    again.revive();
+                    w.abandon();
+                    if (!again.crashed()) {
+                        report.violation("crashAt=" + at + " (recovery not crashed)", null, false, "recovery failed: " + e,
+                                model.trace());
+                        finished = true;
+                    }
+                }
+                if (finished) {
+                    deleteTree(copy);
+                    break;
+                }
+                report.points++;
+                for (Loss loss : new Loss[] {Loss.UNSYNCED, Loss.SECTORS}) {
+                    Path second = tmp.resolve("second-" + at + "-" + k + "-" + loss);
+                    again.image(second, loss, false, k * 31 + loss.ordinal());
+                    report.images++;
+                    // checked as a SECTORS image whatever the second loss: the first crash tore sectors
+                    String wrong = w.check(second.resolve(copy.getFileName().toString()), model, Loss.SECTORS, report.noter());
+                    if (wrong != null) {
+                        report.violation("crashAt=" + at + " recoveryCrashAt=" + k, loss, false, wrong, model.trace());
+                    }
+                    deleteTree(second);
+                }
+                deleteTree(copy);
+            }
+            deleteTree(image);
+            deleteTree(dir);
+        }
+        assertTrue(report.points > calls, "recovery made I/O calls to crash at: " + report.points);
+        return report;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path p : s.toList()) {
+                Files.copy(p, to.resolve(p.getFileName()));
+            }
+        }
     }
 
     /** Runs the whole workload once on a simulated disk; returns its I/O calls. */

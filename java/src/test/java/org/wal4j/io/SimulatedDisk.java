@@ -40,9 +40,16 @@ import java.util.function.LongPredicate;
  * Directory entries created, renamed or deleted since the directory's last fsync are lost
  * unless the image keeps them ({@code keepUnsyncedNames}). A sync that {@link #failSyncAt
  * fails} with EIO drops the writes it should have made durable, and later syncs succeed: the
- * fsyncgate behaviour of Linux. A {@link #faultyRead} returns a flipped bit or fails with EIO
- * (the disk keeps the right bytes). Not modelled: metadata such as file size apart from what
- * writes and truncations set; reads through memory mappings (they bypass the backend).
+ * fsyncgate behaviour of Linux: a buffered read still returns the dropped bytes (the kernel
+ * marked the pages clean and keeps them cached), while a read of a file opened with
+ * {@link OpenFlag#DIRECT} returns what the device holds: the durable bytes with the writes
+ * since the last sync that no failed sync dropped (Linux writes dirty pages back before an
+ * O_DIRECT read), and zeros where the file's size reaches past them (a dropped extending
+ * write). {@link #refuseDirect} makes O_DIRECT opens fail with EINVAL, as ramfs does. A
+ * {@link #faultyRead} returns a flipped bit or fails with EIO (the disk keeps the right
+ * bytes). Not modelled: metadata such as file size apart from what writes and truncations
+ * set; reads through memory mappings (they bypass the backend); the kernel evicting the
+ * dropped pages (a buffered read would then return the device's bytes too).
  */
 public final class SimulatedDisk implements IoBackend {
 
@@ -96,6 +103,7 @@ public final class SimulatedDisk implements IoBackend {
     private long readFaultSeed;
     private boolean crashed;
     private boolean revived;
+    private boolean refuseDirect;
     /** What the power loss left. */
     private Snapshot crash;
     private LongPredicate snapshotPoints = n -> false;
@@ -148,6 +156,12 @@ public final class SimulatedDisk implements IoBackend {
             return true;
         }
         return false;
+    }
+
+    /** Opens with {@link OpenFlag#DIRECT} fail with EINVAL from now on, as on a filesystem that refuses O_DIRECT (ramfs). */
+    public synchronized SimulatedDisk refuseDirect() {
+        this.refuseDirect = true;
+        return this;
     }
 
     /** The {@code n}th read (1-based, counted apart from the other calls) is faulty, the flipped bit chosen by {@code seed}. */
@@ -265,6 +279,35 @@ public final class SimulatedDisk implements IoBackend {
             n.durable = Arrays.copyOf(n.durable, end);
         }
         System.arraycopy(bytes, 0, n.durable, (int) span[0], bytes.length);
+    }
+
+    /**
+     * What the device holds of {@code n} at {@code [offset, offset + length)}: the durable
+     * bytes with the pending writes and truncations applied in order (a failed sync dropped
+     * its own from the pending ones), zeros past them.
+     */
+    private synchronized byte[] deviceBytes(Inode n, long offset, int length) {
+        byte[] view = new byte[length];
+        long end = offset + length;
+        if (offset < n.durable.length) {
+            System.arraycopy(n.durable, (int) offset, view, 0, (int) (Math.min(end, n.durable.length) - offset));
+        }
+        for (int i = 0; i < n.pendingSpans.size(); i++) {
+            long[] span = n.pendingSpans.get(i);
+            if (span[1] < 0) {
+                long newSize = -1 - span[1];
+                if (newSize < end) {
+                    Arrays.fill(view, (int) (Math.max(newSize, offset) - offset), length, (byte) 0);
+                }
+                continue;
+            }
+            long from = Math.max(span[0], offset);
+            long to = Math.min(span[0] + span[1], end);
+            if (from < to) {
+                System.arraycopy(n.pendingBytes.get(i), (int) (from - span[0]), view, (int) (from - offset), (int) (to - from));
+            }
+        }
+        return view;
     }
 
     private synchronized void recordWrite(Inode n, long offset, byte[] bytes) {
@@ -437,6 +480,11 @@ public final class SimulatedDisk implements IoBackend {
     @Override
     public IoFile open(Path path, OpenFlag... flags) throws IOException {
         boolean creates = Arrays.asList(flags).contains(OpenFlag.CREATE) || Arrays.asList(flags).contains(OpenFlag.TRUNCATE);
+        synchronized (this) {
+            if (refuseDirect && Arrays.asList(flags).contains(OpenFlag.DIRECT)) {
+                throw new IoCallException("open", path, Errno.EINVAL, "(simulated: the filesystem refuses O_DIRECT)", null);
+            }
+        }
         if (creates) {
             enter();
         }
@@ -493,6 +541,10 @@ public final class SimulatedDisk implements IoBackend {
                 throw new IoCallException("pread", f.path(), Errno.EIO, "(simulated)", null);
             }
             long n = f.read(offset, dst);
+            if (f.isDirect() && n > 0) {
+                // the real file holds every write, dropped ones too: an O_DIRECT read sees the device
+                MemorySegment.copy(MemorySegment.ofArray(deviceBytes(key, offset, (int) n)), 0, dst, 0, n);
+            }
             if (fault == ReadFault.BIT_FLIP && n > 0) {
                 Random r = new Random(readFaultSeed);
                 long at = (long) (r.nextDouble() * n);

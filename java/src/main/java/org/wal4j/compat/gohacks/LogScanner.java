@@ -60,8 +60,9 @@ final class LogScanner {
             if (state == RecordState.VALID) {
                 return new Result(records, lastLsn, position, state, "", 0, -1);
             }
-            // The tail will be cut. Records that look valid after it mean the disk took writes
-            // out of order (or the file was appended to after a torn record): report them.
+            // The tail will be cut. Records that look valid after it are unsynced writes the disk
+            // took out of order, damage to durable bytes, or gohacks' appends after a torn
+            // record (see RecoveryReport#recordsAfterCut): report them.
             long after = 0;
             long firstAfter = -1;
             long p = position + 1;

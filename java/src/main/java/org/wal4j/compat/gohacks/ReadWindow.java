@@ -8,14 +8,17 @@ import org.wal4j.io.IoFile;
 /**
  * A window onto {@code [from, end)} of a file, refilled by large sequential reads
  * ({@link #CHUNK_BYTES}), so that scanning and replaying cost one pread per chunk rather than
- * one per record. A record larger than a chunk gets a window of its own size. Confined to
- * the thread that created it.
+ * one per record. A record larger than a chunk gets a window of its own size. On a file opened
+ * with O_DIRECT every read starts at an aligned offset, into an aligned buffer, for an aligned
+ * length ({@link IoFile#directAlignment()}). Confined to the thread that created it.
  */
 final class ReadWindow implements AutoCloseable {
     static final int CHUNK_BYTES = 1 << 20;
 
     private final IoFile file;
     private final long end;
+    /** 1 for a buffered file. */
+    private final int alignment;
     private Arena arena;
     private MemorySegment buffer;
     private long bufferStart;
@@ -25,8 +28,9 @@ final class ReadWindow implements AutoCloseable {
     ReadWindow(IoFile file, long end) {
         this.file = file;
         this.end = end;
+        this.alignment = file.isDirect() ? file.directAlignment() : 1;
         this.arena = Arena.ofConfined();
-        this.buffer = arena.allocate(CHUNK_BYTES, 8);
+        this.buffer = arena.allocate(alignUp(CHUNK_BYTES), Math.max(8, alignment));
     }
 
     /**
@@ -41,19 +45,26 @@ final class ReadWindow implements AutoCloseable {
         if (position >= bufferStart && position + length <= bufferStart + bufferBytes) {
             return position - bufferStart;
         }
-        if (length > buffer.byteSize()) {
+        long start = position - position % alignment;
+        long need = position + length - start;
+        if (need > buffer.byteSize()) {
             Arena bigger = Arena.ofConfined();
-            MemorySegment grown = bigger.allocate(length, 8);
+            MemorySegment grown = bigger.allocate(alignUp(need), Math.max(8, alignment));
             arena.close();
             arena = bigger;
             buffer = grown;
         }
-        long want = Math.min(buffer.byteSize(), end - position);
-        bufferStart = position;
+        // An aligned read may reach past end (the file's last block): only [start, end) is kept.
+        long want = Math.min(buffer.byteSize(), alignUp(end - start));
+        bufferStart = start;
         bufferBytes = 0;
-        long got = file.read(position, buffer.asSlice(0, want));
-        bufferBytes = got;
-        return got < length ? -1 : 0;
+        long got = file.read(start, buffer.asSlice(0, want));
+        bufferBytes = Math.min(got, end - start);
+        return start + bufferBytes < position + length ? -1 : position - start;
+    }
+
+    private long alignUp(long n) {
+        return (n + alignment - 1) / alignment * alignment;
     }
 
     /** The bytes loaded; valid until the next {@link #load}. */

@@ -18,9 +18,18 @@ import org.wal4j.format.WalxFormat.RecordState;
  *     ended cleanly at the end of the file
  * @param tailDetail the facts of the first invalid record ({@code key=value}), or empty
  * @param recordsAfterCut valid-looking records found inside the dropped tail (each a complete
- *     record with a matching CRC). More than 0 means writes reached the disk out of order (an
- *     unsynced record beyond a torn one), or the file was appended to after a torn record
- *     (gohacks does that); they were dropped with the tail, as they follow a gap
+ *     record with a matching CRC); they were dropped with the tail, as they follow a gap. This
+ *     port never acknowledges a record behind a gap: it appends only at the end of what its
+ *     open read from the device (O_DIRECT) or made durable itself, and a sync that failed
+ *     fails the log. So, for a file only this port wrote, more than 0 means one of two things:
+ *     unsynced writes that reached the disk out of order before a power loss (the record at
+ *     the cut was torn or never written; nothing from it on was acknowledged, because the sync
+ *     that would have covered it did not return), or damage to durable bytes at the cut (a
+ *     media error or a flipped bit; then the records after it had been acknowledged). WALX
+ *     carries nothing that tells the two apart (no record of where a sync ended), and the
+ *     first is what a power loss normally leaves, so they are cut, as a torn tail is, and
+ *     reported here and in the WARNING open logs. A file gohacks wrote may also hold records
+ *     gohacks appended after a torn one, which gohacks' own replay never returns
  * @param firstRecordAfterCutOffset the file offset of the first of them, or -1
  */
 public record RecoveryReport(

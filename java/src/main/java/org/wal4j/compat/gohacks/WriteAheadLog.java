@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.wal4j.format.WalxFormat;
 import org.wal4j.format.WalxFormat.HeaderState;
 import org.wal4j.format.WalxFormat.RecordState;
+import org.wal4j.io.Errno;
 import org.wal4j.io.IoBackend;
+import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
 
@@ -63,6 +65,15 @@ import org.wal4j.io.OpenFlag;
  *       throws an {@link IOException} whose cause is that first failure. A failed fdatasync is
  *       never retried (the kernel may have dropped the dirty pages; a retry could report a
  *       success that is not one). Reopen to recover from what is on disk.</li>
+ *   <li><b>A reopen trusts only what the device holds.</b> After a failed fdatasync Linux keeps
+ *       the lost pages cached, marked clean, so a reopen in the same boot would read the lost
+ *       records back and append after them, over a hole a power loss opens. {@link #open}
+ *       therefore scans the file with O_DIRECT reads, which return the device's bytes: the log
+ *       ends where the durable records end, and the cut drops the lost ones from the cache
+ *       too. Where the filesystem refuses O_DIRECT, open first writes the whole file back
+ *       through the page cache and fdatasyncs it, so what it then scans is durable or the open
+ *       fails. Open also fsyncs the directory (an earlier open's failed directory fsync
+ *       would otherwise go unnoticed).</li>
  *   <li><b>Replay reports corruption.</b> Every byte before the end of the log was validated
  *       by open or written by this log, so an invalid record there is {@link InvalidLog},
  *       not a quiet end of the replay.</li>
@@ -74,7 +85,10 @@ import org.wal4j.io.OpenFlag;
  * An appended record is durable once {@link #sync()}, {@link #reset()} or {@link #close()}
  * returned, or once the append that crossed {@link Policy#syncEveryBytes()} returned, or
  * after the next background sync ({@link Policy#syncEvery()}). Everything {@code open} found
- * is durable when it returns (open syncs the file once).
+ * is durable when it returns: it read it from the device (O_DIRECT) and fdatasyncs once, or,
+ * where O_DIRECT is refused, rewrote and synced it first. The cost of an open is a read of the
+ * whole file from the device (not from the page cache), one fdatasync and one directory
+ * fsync; where O_DIRECT is refused, also a write of the whole file and a second fdatasync.
  *
  * <h2>Threads</h2>
  * All methods may be called from any thread. Appends are serialized (one pwrite each, from an
@@ -182,9 +196,12 @@ public final class WriteAheadLog implements AutoCloseable {
      *       directory fsynced.</li>
      *   <li>1 to 23 bytes, or a header with a wrong magic, version or features, or a
      *       {@code created_at} above 2^63-1: {@link InvalidHeader}; the file is not modified.</li>
-     *   <li>Otherwise the records are scanned from the header on; the log ends at the first
-     *       invalid record (see {@link RecordState}). Anything after that is cut off (truncate,
-     *       fdatasync) before this method returns, and reported in {@link #recovery()}.</li>
+     *   <li>Otherwise the records are scanned from the header on, with O_DIRECT reads of what
+     *       the device holds (see the class comment; where O_DIRECT is refused, after writing
+     *       the file back and fdatasyncing it); the log ends at the first invalid record (see
+     *       {@link RecordState}). Anything after that is cut off (truncate, fdatasync) before
+     *       this method returns, and reported in {@link #recovery()}. The directory is
+     *       fsynced.</li>
      * </ul>
      *
      * @throws InvalidHeader as above
@@ -263,50 +280,120 @@ public final class WriteAheadLog implements AutoCloseable {
         if (fileBytes < HEADER_LENGTH) {
             throw new InvalidHeader(path, fileBytes, "file shorter than a header: headerBytes=" + HEADER_LENGTH, null);
         }
-        checkHeader(path, f, fileBytes);
-        LogScanner.Result scan = LogScanner.scan(path, f, fileBytes);
+        LogScanner.Result scan;
+        try (IoFile direct = openDirect(io, path)) {
+            if (direct != null) {
+                checkHeader(path, direct, fileBytes);
+                scan = LogScanner.scan(path, direct, fileBytes);
+            } else {
+                checkHeader(path, f, fileBytes);
+                rewriteThroughTheCache(f, fileBytes);
+                f.datasync();
+                scan = LogScanner.scan(path, f, fileBytes);
+            }
+        }
         long dropped = fileBytes - scan.validBytes();
         if (dropped > 0) {
-            // Never acknowledged as durable: cut it, durably, before anything is appended
-            // after it (gohacks appends after the torn record, where replay never looks).
+            // Never acknowledged as durable (see RecoveryReport#recordsAfterCut for what records
+            // after the cut can be): cut it, durably, before anything is appended after it
+            // (gohacks appends after the torn record, where replay never looks). The truncation
+            // also drops the cached pages of a failed sync's writes past the cut.
             f.truncate(scan.validBytes());
         }
-        // Whatever open found (written but perhaps never synced by a process that died) is
-        // made durable before anyone acts on its replay.
+        // What the scan read came from the device (perhaps only its volatile cache; a crashed
+        // process's dirty pages were written back before the O_DIRECT reads), or was rewritten
+        // and synced above: this fdatasync makes it, and the cut, durable.
         f.datasync();
+        // The name too: an earlier open whose directory fsync failed left a file a power loss
+        // may remove, and nothing in the file tells.
+        io.syncDirectory(dir);
         return new RecoveryReport(path, created, created ? 0 : fileBytes, scan.records(), scan.lastLsn(),
                 scan.validBytes(), dropped, scan.tailState(), scan.tailDetail(), scan.recordsAfterCut(),
                 scan.firstRecordAfterCutOffset());
     }
 
-    private static void checkHeader(Path path, IoFile f, long fileBytes) throws IOException {
+    /**
+     * The file opened for O_DIRECT reads, or null where the filesystem refuses O_DIRECT
+     * (EINVAL; JavaIo reports errno 0 for it in a non-English locale, and the same file has
+     * just opened without O_DIRECT, so 0 means the refusal here).
+     *
+     * <p>Why open scans through O_DIRECT: after a failed fdatasync Linux marks the lost pages
+     * clean and keeps them cached, and reports the error once, to the descriptor that synced.
+     * A reopen in the same boot would read the lost records back through the page cache, its
+     * own fdatasync would return 0 (nothing dirty), and records acknowledged after them would
+     * sit behind a hole that a power loss opens. An O_DIRECT read returns what the device
+     * holds, so the scan ends where durable data ends: a lost record's space reads as zeros or
+     * old bytes, never a valid WALX record (size 0 is below the minimum). The scan reads the
+     * whole file either way; O_DIRECT reads it from the device, in aligned 1 MiB reads, without
+     * the page cache (a reopen of a cached file no longer reads at memory speed), and writes
+     * nothing.
+     */
+    private static IoFile openDirect(IoBackend io, Path path) throws IOException {
+        try {
+            return io.open(path, OpenFlag.READ, OpenFlag.DIRECT);
+        } catch (IoCallException e) {
+            if (e.errno() != Errno.EINVAL && e.errno() != 0) {
+                throw e;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "O_DIRECT refused, so open rewrites the file through the page cache"
+                    + " and syncs it before scanning it: path={0}: {1}", path, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Where O_DIRECT is refused (ramfs, whose pages are never written back, or a filesystem
+     * that does write back), open cannot read past the page cache, so it writes every byte of
+     * {@code [0, fileBytes)} back through it, from the very buffer each read filled: the next
+     * fdatasync then writes them to the device or fails, whatever an earlier failed sync left
+     * behind. (The bytes a read returns are either cached, and now dirty, or the device's.)
+     */
+    static void rewriteThroughTheCache(IoFile f, long fileBytes) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment header = arena.allocate(HEADER_LENGTH, 8);
-            long got = f.read(0, header);
-            HeaderState state = WalxFormat.checkHeader(header, 0, got);
+            MemorySegment chunk = arena.allocate(Math.min(fileBytes, ReadWindow.CHUNK_BYTES), 8);
+            for (long at = 0; at < fileBytes; ) {
+                long got = f.read(at, chunk.asSlice(0, Math.min(chunk.byteSize(), fileBytes - at)));
+                if (got == 0) {
+                    throw new InvalidLog(f.path(), at, "file shrank while open rewrote it: fileBytes=" + fileBytes);
+                }
+                f.write(at, chunk.asSlice(0, got));
+                at += got;
+            }
+        }
+    }
+
+    private static void checkHeader(Path path, IoFile f, long fileBytes) throws IOException {
+        try (ReadWindow window = new ReadWindow(f, HEADER_LENGTH)) {
+            long at = window.load(0, HEADER_LENGTH);
+            MemorySegment header = window.segment();
+            HeaderState state = at < 0 ? HeaderState.TOO_SHORT : WalxFormat.checkHeader(header, at, HEADER_LENGTH);
             String facts = switch (state) {
                 case VALID -> null;
                 case TOO_SHORT -> "file shorter than a header: headerBytes=" + HEADER_LENGTH;
-                case BAD_MAGIC -> "bad magic: magic=0x" + Integer.toHexString(WalxFormat.magic(header, 0))
+                case BAD_MAGIC -> "bad magic: magic=0x" + Integer.toHexString(WalxFormat.magic(header, at))
                         + " expected=0x" + Integer.toHexString(WalxFormat.MAGIC);
-                case BAD_VERSION -> "unsupported version: version=" + WalxFormat.version(header, 0)
+                case BAD_VERSION -> "unsupported version: version=" + WalxFormat.version(header, at)
                         + " expected=" + WalxFormat.VERSION;
                 case UNSUPPORTED_FEATURES -> "unsupported features: features=0x"
-                        + Long.toHexString(WalxFormat.features(header, 0))
+                        + Long.toHexString(WalxFormat.features(header, at))
                         + " expected=0x" + Long.toHexString(WalxFormat.SUPPORTED_FEATURES);
                 case CREATED_AT_TOO_BIG -> "created_at above 2^63-1: createdAt="
-                        + Long.toUnsignedString(WalxFormat.createdAt(header, 0));
+                        + Long.toUnsignedString(WalxFormat.createdAt(header, at));
             };
             if (facts != null) {
                 Throwable cause = state == HeaderState.CREATED_AT_TOO_BIG
-                        ? new TimestampTooBig("created_at", WalxFormat.createdAt(header, 0)) : null;
+                        ? new TimestampTooBig("created_at", WalxFormat.createdAt(header, at)) : null;
                 throw new InvalidHeader(path, fileBytes, facts, cause);
             }
         }
     }
 
     private static void log(RecoveryReport report) {
-        if (report.droppedTail()) {
+        if (report.recordsAfterCut() > 0) {
+            LOG.log(System.Logger.Level.WARNING, "WALX log had an invalid record followed by valid-looking ones; cut"
+                    + " them all off (unsynced writes the disk took out of order, never acknowledged; or damage to"
+                    + " durable bytes, which WALX cannot tell from that): {0}", report);
+        } else if (report.droppedTail()) {
             LOG.log(System.Logger.Level.WARNING, "WALX log had an invalid tail; cut it off: {0}", report);
         } else {
             LOG.log(System.Logger.Level.DEBUG, "WALX log opened: {0}", report);
