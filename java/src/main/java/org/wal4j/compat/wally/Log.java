@@ -32,7 +32,8 @@ import org.wal4j.log.OffsetIndex;
  * an off-heap staging buffer ({@link Options#bufferSize()}, 256 KiB by default) that is written
  * with one write when full; the OS decides when written data reaches the disk, until
  * {@link #sync()} (always write + fdatasync) or {@link #close()} (write; no fdatasync, as
- * go-wally). A new file's directory is fsynced by {@code open}.
+ * go-wally). Every record {@code open} found is durable when it returns, and the file's
+ * directory has been fsynced (see "Recovery").
  *
  * <p><b>Failure.</b> If a write, fdatasync or truncate fails, the log is failed: that call and
  * every later one throw {@link LogFailedException} carrying the first failure; nothing is
@@ -44,8 +45,13 @@ import org.wal4j.log.OffsetIndex;
  * one pass; with {@code checkpointInterval} 1 a read is a direct lookup; with K &gt; 1 it scans
  * at most K-1 headers from a checkpoint.
  *
- * <p><b>Recovery.</b> {@code open} checks every record (length, reserved field, CRC32). The log
- * ends at the first invalid record after the first (a torn tail): those bytes are reported
+ * <p><b>Recovery.</b> Once it has checked the first record, {@code open} writes the whole file
+ * back through the page cache and fdatasyncs it, so that it never trusts bytes it did not see
+ * become durable: after a failed fdatasync Linux keeps the lost pages cached, marked clean,
+ * and a reopen in the same boot would read them back and append after a hole that a power
+ * loss opens (cost: a write and an fdatasync of the whole file per open). Then it checks every
+ * record (length, reserved field, CRC32). The log ends at the first invalid record after the
+ * first (a torn tail): those bytes are reported
  * ({@link #droppedBytes()}, and one WARNING on the {@code org.wal4j.compat.wally} logger), left
  * in place while the log is only read, and cut off (truncate + fdatasync) before the first new
  * append or truncation. A non-empty file whose first record is invalid is not a wally log:
@@ -57,6 +63,8 @@ import org.wal4j.log.OffsetIndex;
 public final class Log implements Closeable {
     /** Bytes read per call when scanning or reading records. */
     static final int READ_CHUNK_BYTES = 64 << 10;
+    /** Bytes read and written back per call when open rewrites the file. */
+    private static final int REWRITE_CHUNK_BYTES = 1 << 20;
     private static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
     private static final System.Logger LOGGER = System.getLogger("org.wal4j.compat.wally");
 
@@ -107,14 +115,15 @@ public final class Log implements Closeable {
     }
 
     /**
-     * Opens the log in {@code file}, creating it (and fsyncing its directory) if it does not
-     * exist, and checks its records (see "Recovery" above). I/O goes through
+     * Opens the log in {@code file}, creating it if it does not exist, fsyncs its directory,
+     * makes what the file holds durable (a write of the file back through the page cache and an
+     * fdatasync) and checks its records (see "Recovery" above). I/O goes through
      * {@link IoBackend#select()}.
      *
      * @param options see {@link Options}; {@link Options#defaults()} is Go's {@code nil}
      * @throws InvalidLogException if the file is not empty and its first record is invalid;
      *     the file is then left as it was
-     * @throws IOException if the file cannot be opened, created or read
+     * @throws IOException if the file cannot be opened, created, read, written back or synced
      */
     public static Log open(Path file, Options options) throws IOException {
         return open(file, options, IoBackend.select());
@@ -125,23 +134,19 @@ public final class Log implements Closeable {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
         IoFile f;
-        boolean created;
         try {
             f = io.open(file, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE_NEW);
-            created = true;
         } catch (IoCallException e) {
             if (e.errno() != Errno.EEXIST) {
                 throw e;
             }
             f = io.open(file, OpenFlag.READ, OpenFlag.WRITE);
-            created = false;
         }
         Arena arena = Arena.ofShared();
         try {
-            if (created) {
-                Path dir = file.toAbsolutePath().getParent();
-                io.syncDirectory(dir);
-            }
+            // An existing file too: an earlier open whose directory fsync failed (or a crash
+            // right after its create) left a name a power loss may remove, and nothing tells.
+            io.syncDirectory(file.toAbsolutePath().getParent());
             return new Log(file, f, options, arena);
         } catch (IOException | RuntimeException | Error e) {
             try {
@@ -374,42 +379,53 @@ public final class Log implements Closeable {
 
     // ---- recovery ------------------------------------------------------------------------
 
-    /** Scans the file, fills the index, and returns the bytes after the last valid record. */
+    /**
+     * Makes what the file holds durable, then scans it, fills the index, and returns the bytes
+     * after the last valid record.
+     *
+     * <p>Why open rewrites the file: after a failed fdatasync Linux marks the lost pages clean
+     * and keeps them cached, and reports the error once, to the descriptor that synced. A
+     * reopen in the same boot reads the lost records back through the page cache, and nothing
+     * it does later writes them again (a later fdatasync returns 0: nothing is dirty), so the
+     * records appended after them are acknowledged behind a hole. After a power loss that hole
+     * reads as zeros, which WALLY reads as valid empty records (16 zero bytes each): the lost
+     * record becomes several empty ones and every later record moves to another index. Reading
+     * the device instead (O_DIRECT, as the gohacks port does) would not help here, because the
+     * device's zeros are valid records too. So open writes every byte of the file back through
+     * the page cache, from the buffer its read filled, and fdatasyncs: the bytes it then scans
+     * are durable, or open fails with the error. Nothing records where the last successful
+     * sync ended, so it is the whole file: an open costs a write of the file and an fdatasync
+     * of all of it, besides the scan (which then reads from the page cache). Only a file whose
+     * first record is valid is rewritten (a file that is not a log is never modified).
+     *
+     * <p>Records after the first invalid one are not read. With the rewrite, this port never
+     * acknowledges a record behind bytes it did not see become durable, so they can only be
+     * unsynced writes that reached the disk out of order before a power loss (never
+     * acknowledged) or damage to durable bytes, which the format cannot tell from a torn
+     * write; they are cut before the first append, with the rest of the tail.
+     */
     private long recover() throws IOException {
         long size = file.size();
         flushedEnd = size; // the window reads the whole file while scanning
+        if (size > 0) {
+            Scanned first = checkRecord(0, size);
+            if (first.verdict() != Verdict.VALID) {
+                throw new InvalidLogException("not a wally log (its first record is invalid; the file was not modified)",
+                        path, 0, 1, first.verdict().description() + " " + first.detail());
+            }
+            rewriteThroughTheCache(size);
+            file.datasync();
+            windowLength = 0;
+        }
         long offset = 0;
-        Verdict verdict = Verdict.VALID;
-        String detail = "";
+        Scanned last = new Scanned(Verdict.VALID, "", 0);
         while (offset < size) {
-            long remaining = size - offset;
-            if (remaining < WallyFormat.HEADER_LENGTH) {
-                verdict = Verdict.SHORT_HEADER;
-                detail = "remaining=" + remaining;
-                break;
-            }
-            ensureWindow(offset, WallyFormat.HEADER_LENGTH);
-            long at = offset - windowStart;
-            verdict = WallyFormat.checkHeader(window, at, remaining);
-            long length = WallyFormat.payloadLength(window, at);
-            if (verdict == Verdict.LENGTH_BEYOND_END) {
-                detail = "length=" + Long.toUnsignedString(length) + " remaining=" + (remaining - WallyFormat.HEADER_LENGTH);
-                break;
-            }
-            if (verdict == Verdict.RESERVED_NOT_ZERO) {
-                detail = "reserved=0x" + Integer.toHexString(WallyFormat.reserved(window, at));
-                break;
-            }
-            int stored = WallyFormat.storedCrc(window, at);
-            int computed = streamCrc(WallyFormat.payloadOffset(offset), length);
-            if (computed != stored) {
-                verdict = Verdict.CHECKSUM_MISMATCH;
-                detail = "length=" + length + " stored=0x" + Integer.toHexString(stored)
-                        + " computed=0x" + Integer.toHexString(computed);
+            last = checkRecord(offset, size);
+            if (last.verdict() != Verdict.VALID) {
                 break;
             }
             index.add(index.count() + 1, offset);
-            offset += WallyFormat.recordLength(length);
+            offset += WallyFormat.recordLength(last.payloadLength());
         }
         lastIndex = index.count();
         windowLength = 0; // it may hold bytes past the valid end, which appends will overwrite
@@ -417,7 +433,7 @@ public final class Log implements Closeable {
         if (offset == size) {
             return 0;
         }
-        String reason = verdict.description() + " " + detail;
+        String reason = last.verdict().description() + " " + last.detail();
         if (offset == 0) {
             throw new InvalidLogException("not a wally log (its first record is invalid; the file was not modified)",
                     path, 0, 1, reason);
@@ -428,6 +444,55 @@ public final class Log implements Closeable {
                 + " path=" + path + " offset=" + offset + " index=" + (index.count() + 1) + " droppedBytes=" + dropped
                 + " reason=" + reason + " validRecords=" + index.count());
         return dropped;
+    }
+
+    /** What open's scan found at one offset: the verdict, its facts, and the payload length of a valid record. */
+    private record Scanned(Verdict verdict, String detail, long payloadLength) {}
+
+    /** Checks the record at {@code offset} of a file of {@code size} bytes (header, reserved field, CRC). */
+    private Scanned checkRecord(long offset, long size) throws IOException {
+        long remaining = size - offset;
+        if (remaining < WallyFormat.HEADER_LENGTH) {
+            return new Scanned(Verdict.SHORT_HEADER, "remaining=" + remaining, 0);
+        }
+        ensureWindow(offset, WallyFormat.HEADER_LENGTH);
+        long at = offset - windowStart;
+        Verdict verdict = WallyFormat.checkHeader(window, at, remaining);
+        long length = WallyFormat.payloadLength(window, at);
+        if (verdict == Verdict.LENGTH_BEYOND_END) {
+            return new Scanned(verdict, "length=" + Long.toUnsignedString(length) + " remaining="
+                    + (remaining - WallyFormat.HEADER_LENGTH), 0);
+        }
+        if (verdict == Verdict.RESERVED_NOT_ZERO) {
+            return new Scanned(verdict, "reserved=0x" + Integer.toHexString(WallyFormat.reserved(window, at)), 0);
+        }
+        int stored = WallyFormat.storedCrc(window, at);
+        int computed = streamCrc(WallyFormat.payloadOffset(offset), length);
+        if (computed != stored) {
+            return new Scanned(Verdict.CHECKSUM_MISMATCH, "length=" + length + " stored=0x" + Integer.toHexString(stored)
+                    + " computed=0x" + Integer.toHexString(computed), 0);
+        }
+        return new Scanned(Verdict.VALID, "", length);
+    }
+
+    /**
+     * Writes {@code [0, size)} back where it was read, each chunk from the buffer its read
+     * filled (a second read could find a page the kernel evicted meanwhile and return the
+     * device's bytes instead): every page becomes dirty, so the next fdatasync writes it.
+     */
+    private void rewriteThroughTheCache(long size) throws IOException {
+        try (Arena chunkArena = Arena.ofConfined()) {
+            MemorySegment chunk = chunkArena.allocate(Math.min(size, REWRITE_CHUNK_BYTES), 8);
+            for (long at = 0; at < size; ) {
+                long got = file.read(at, chunk.asSlice(0, Math.min(chunk.byteSize(), size - at)));
+                if (got == 0) {
+                    throw new InvalidLogException("wally log file changed under the log", path, at, 0,
+                            "file ended early while open rewrote it: size=" + size);
+                }
+                file.write(at, chunk.asSlice(0, got));
+                at += got;
+            }
+        }
     }
 
     /** The CRC32 of the log's bytes [offset, offset + length), read through the window. */

@@ -1,6 +1,7 @@
 package org.wal4j.compat.wally;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.wal4j.QuietJournalLog;
 import org.wal4j.io.CrashImages;
 import org.wal4j.io.IoBackend;
@@ -65,6 +67,8 @@ class LogCrashTest {
         final List<List<byte[]>> allowed = new ArrayList<>();
         /** Records 1..durable were acknowledged durable. */
         int durable;
+        /** A recovery may have appended {@link #PROBE} after the records. */
+        boolean probeAllowed;
 
         /** Records {@code v} as appended at the next index, and returns it. */
         synchronized byte[] appending(byte[] v) {
@@ -91,6 +95,31 @@ class LogCrashTest {
             log.subList(to, log.size()).clear();
         }
 
+        /**
+         * A reopen in the same boot found {@code found}: what is wrong with it, or null. The
+         * model becomes what was found, all durable (open makes it durable).
+         */
+        synchronized String reopened(List<byte[]> found) {
+            String wrong = null;
+            for (int i = 0; i < found.size() && wrong == null; i++) {
+                byte[] v = found.get(i);
+                if (i >= allowed.size() || allowed.get(i).stream().noneMatch(a -> Arrays.equals(a, v))) {
+                    wrong = "record " + (i + 1) + " (" + v.length + " bytes) is no value appended there"
+                            + (i < log.size() ? " (" + log.get(i).length + " bytes were)" : "") + " or was truncated away durably";
+                }
+            }
+            for (int i = 0; i < durable && wrong == null; i++) {
+                if (i >= found.size() || !Arrays.equals(found.get(i), log.get(i))) {
+                    wrong = "durable record " + (i + 1) + " is " + (i < found.size() ? "changed" : "missing") + " ("
+                            + found.size() + " found, durable through " + durable + ")";
+                }
+            }
+            log.clear();
+            log.addAll(found);
+            synced();
+            return wrong;
+        }
+
         synchronized int size() {
             return log.size();
         }
@@ -101,6 +130,7 @@ class LogCrashTest {
             c.log.addAll(log);
             allowed.forEach(vs -> c.allowed.add(new ArrayList<>(vs)));
             c.durable = durable;
+            c.probeAllowed = probeAllowed;
             return c;
         }
     }
@@ -116,10 +146,51 @@ class LogCrashTest {
 
         @Override
         public void run(Path dir, SimulatedDisk disk, long seed, int ops, Model m) throws Exception {
-            Random r = new Random(seed);
             Path file = dir.resolve(FILE);
             log = null;
             log = Log.open(file, options, disk);
+            operations(new Random(seed), file, disk, ops, m);
+            m.trace("close", disk);
+            close(m);
+        }
+
+        /**
+         * Reopens the failed log on the same disk: every record it holds must be one appended at
+         * its index and not truncated away durably, and the durable ones must all be there. Open
+         * makes what it found durable, so the model becomes that, all durable.
+         */
+        @Override
+        public String reopenAfterFailedSync(Path dir, SimulatedDisk disk, long seed, int ops, Model m) throws Exception {
+            Path file = dir.resolve(FILE);
+            m.trace("reopen after the failed sync", disk);
+            log = Log.open(file, options, disk);
+            List<byte[]> found = new ArrayList<>();
+            for (long i = 1; i <= log.lastIndex(); i++) {
+                found.add(log.read(i));
+            }
+            String wrong = m.reopened(found);
+            operations(new Random(seed), file, disk, ops, m);
+            return wrong;
+        }
+
+        @Override
+        public void recoverAndAppendProbe(Path dir, SimulatedDisk disk) throws Exception {
+            log = null;
+            try {
+                log = Log.open(dir.resolve(FILE), options, disk);
+            } catch (InvalidLogException refused) {
+                return; // not a log (its first record torn): check() tells whether that may be
+            }
+            log.append(PROBE);
+            closeLog();
+        }
+
+        @Override
+        protected void allowProbe(Model m) {
+            m.probeAllowed = true;
+        }
+
+        private void operations(Random r, Path file, SimulatedDisk disk, int ops, Model m) throws Exception {
             for (int op = 0; op < ops; op++) {
                 int kind = r.nextInt(100);
                 if (kind < 45 || kind >= 92) {
@@ -159,8 +230,6 @@ class LogCrashTest {
                     log = Log.open(file, options, disk);
                 }
             }
-            m.trace("close", disk);
-            close(m);
         }
 
         /** Non-empty: an empty record recovered can only come from zero-filled space. */
@@ -217,7 +286,8 @@ class LogCrashTest {
          * {@link Loss#SECTORS} image, an empty record (16 zero bytes, a valid WALLY record)
          * beyond the acknowledged ones: zero-filled space reads as valid empty records (the
          * workload never appends one), and the bytes after them are read on as records at
-         * shifted indexes, so nothing after the first such record is checked.
+         * shifted indexes, so nothing after the first such record is checked. After a crash
+         * during recovery the recovery's {@link #PROBE} may be the last record.
          */
         @Override
         public String check(Path dir, Model m, Loss loss, Consumer<String> note) {
@@ -241,6 +311,9 @@ class LogCrashTest {
                     byte[] v = got.get(i);
                     if (i < m.allowed.size() && m.allowed.get(i).stream().anyMatch(a -> Arrays.equals(a, v))) {
                         continue;
+                    }
+                    if (m.probeAllowed && i == n - 1 && i >= m.durable && Arrays.equals(v, PROBE)) {
+                        continue; // what the crashed recovery appended
                     }
                     if (v.length == 0 && loss == Loss.SECTORS && i >= m.durable) {
                         // Zeros read as empty records, and what follows them is read on, at
@@ -281,7 +354,7 @@ class LogCrashTest {
 
         private Recovered recover(Path file) throws IOException {
             List<byte[]> records = new ArrayList<>();
-            // noSync only spares the close an fdatasync of a file this open never wrote
+            // noSync only spares the close an fdatasync (the open made what it found durable itself)
             Options readOnly = new Options(true, options.bufferSize(), options.retainIndex(), options.checkpointInterval());
             Log opened;
             try {
@@ -297,6 +370,9 @@ class LogCrashTest {
             return new Recovered(records, null);
         }
     }
+
+    /** What a recovery appends in {@link #crashingDuringRecoveryIsSafe} (the workload's values are random). */
+    static final byte[] PROBE = "probe-of-a-recovery".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static String subject(Options o) {
         return "wally Log, noSync=" + o.noSync() + ", checkpointInterval=" + o.effectiveCheckpointInterval() + ", bufferSize="
@@ -340,5 +416,97 @@ class LogCrashTest {
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aFailedSyncIsNeverTakenForDurability(Options options) throws Exception {
         CrashImages.failEachSync(tmp, new Workload(options), OPS).printAndAssertNone(subject(options));
+    }
+
+    /**
+     * fsyncgate, then a reopen in the same boot, for each call of a run in turn: the sync of
+     * that number fails with EIO and drops the writes it covered, which buffered reads still
+     * return. The log fail-stops, is closed, reopened on the same disk (no power loss), goes on
+     * with more operations, and then the power goes: every image holds every record
+     * acknowledged, before the failed sync and after the reopen, at its index.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aReopenAfterAFailedSyncNeverLosesWhatItAcknowledges(Options options) throws Exception {
+        CrashImages.failEachSyncThenReopen(tmp, new Workload(options), OPS, OPS / 2).printAndAssertNone(subject(options));
+    }
+
+    /**
+     * A crash during recovery: each crash point's harshest image (torn sectors, unsynced
+     * names lost) is recovered on a disk that loses power at each of the recovery's own I/O
+     * calls in turn (what open writes and syncs, the cut of the torn tail before the first
+     * append, that append, the close); what that leaves is recovered again and checked, the
+     * recovery's probe record allowed as the last one.
+     */
+    @ParameterizedTest
+    @MethodSource("configurations")
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void crashingDuringRecoveryIsSafe(Options options) throws Exception {
+        CrashImages.crashDuringRecovery(tmp, new Workload(options), OPS, 3).printAndAssertNone(subject(options));
+    }
+
+    /**
+     * The reviewer's fsyncgate reopen: records 1 and 2 are durable, the fdatasync of record 3
+     * fails (its write dropped, still cached), the log is closed and reopened on the same disk
+     * without a power loss, two more records are appended and acknowledged, and then the power
+     * goes. Recovery must give exactly what the reopened log held once they were acknowledged:
+     * every record at its index, byte for byte, nothing else. With durable appends, and with
+     * noSync and explicit syncs.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aReopenAfterAFailedSyncKeepsTheRecordsItAcknowledgesAfterAPowerLoss(boolean noSync) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("log"));
+        Path file = dir.resolve(FILE);
+        SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir);
+        Options options = new Options(noSync, 0, true, 1);
+        Log failed = Log.open(file, options, disk);
+        failed.append(value(1, 100));
+        failed.append(value(2, 100));
+        failed.sync();
+        if (noSync) {
+            failed.append(value(3, 96));
+            disk.failSyncAt(disk.calls() + 2); // the buffer's write, then the fdatasync
+            assertThrows(LogFailedException.class, failed::sync);
+        } else {
+            disk.failSyncAt(disk.calls() + 2);
+            assertThrows(LogFailedException.class, () -> failed.append(value(3, 96)));
+        }
+        failed.close();
+
+        List<String> acknowledged = new ArrayList<>();
+        try (Log reopened = Log.open(file, options, disk)) {
+            long before = reopened.lastIndex();
+            assertEquals(before + 1, reopened.append(value(4, 100)));
+            assertEquals(before + 2, reopened.append(value(5, 100)));
+            reopened.sync();
+            for (long i = 1; i <= reopened.lastIndex(); i++) {
+                acknowledged.add(describe(i, reopened.read(i)));
+            }
+        }
+        disk.powerOff();
+        Path image = tmp.resolve("image");
+        disk.image(image, Loss.UNSYNCED, false, 1);
+        List<String> recovered = new ArrayList<>();
+        try (Log log = Log.open(image.resolve(dir.getFileName().toString()).resolve(FILE), options, IoBackend.select())) {
+            for (long i = 1; i <= log.lastIndex(); i++) {
+                recovered.add(describe(i, log.read(i)));
+            }
+        }
+        assertEquals(acknowledged, recovered, "every record the reopened log acknowledged, at its index, and nothing else");
+    }
+
+    /** {@code bytes} bytes of {@code b}. */
+    private static byte[] value(int b, int bytes) {
+        byte[] v = new byte[bytes];
+        Arrays.fill(v, (byte) b);
+        return v;
+    }
+
+    /** "index: length bytes of b" for a record {@link #value} made, else its length and hash. */
+    private static String describe(long index, byte[] v) {
+        boolean uniform = v.length > 0 && IntStream.range(0, v.length).allMatch(i -> v[i] == v[0]);
+        return index + ": " + v.length + " bytes" + (uniform ? " of " + v[0] : v.length == 0 ? "" : " hash " + Arrays.hashCode(v));
     }
 }

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.wal4j.format.WallyFormat;
+import org.wal4j.io.Errno;
+import org.wal4j.io.IoCallException;
 
 class LogRecoveryTest {
 
@@ -200,6 +202,7 @@ class LogRecoveryTest {
         Files.write(file(), Arrays.copyOf(full, full.length - 3));
         try (Log log = Log.open(file(), new Options(true, 0, false, 0), io)) {
             assertEquals(4, log.lastIndex());
+            io.reset(); // open's own rewrite and fdatasync
             log.truncateBack(2);
             assertEquals(offsetOf(3), Files.size(file()));
             assertEquals(1, io.datasyncs.get(), "the cut is fdatasynced even with noSync");
@@ -218,7 +221,9 @@ class LogRecoveryTest {
         byte[] full = writeRecords(3);
         Files.write(file(), Arrays.copyOf(full, full.length - 1));
         try (Log log = Log.open(file(), new Options(true, 0, true, 1), io)) {
-            assertEquals(0, io.truncates.get() + io.datasyncs.get() + io.writes.get(), "open changes nothing");
+            assertEquals(0, io.truncates.get(), "open cuts nothing");
+            assertEquals(Files.size(file()), full.length - 1, "the torn tail stays while the log is only read");
+            io.reset(); // open's own rewrite and fdatasync
             log.append(text("x"));
             assertEquals(1, io.truncates.get());
             assertEquals(1, io.datasyncs.get());
@@ -287,7 +292,7 @@ class LogRecoveryTest {
         try (Log log = Log.open(file(), Options.defaults(), io)) {
             assertEquals(0, log.lastIndex());
             assertEquals(0, log.droppedBytes());
-            assertEquals(0, io.directorySyncs.get());
+            assertEquals(0, io.writes.get() + io.datasyncs.get(), "nothing to make durable");
             assertEquals(1, log.append(text("first")));
         }
     }
@@ -321,5 +326,36 @@ class LogRecoveryTest {
     @Test
     void invalidLogExceptionIsAnIoException() {
         assertTrue(IOException.class.isAssignableFrom(InvalidLogException.class));
+    }
+
+    /**
+     * Open writes the file back through the page cache and fdatasyncs before it returns, so
+     * that what it found is durable (after a failed fdatasync the kernel keeps lost pages
+     * cached, marked clean; see Log's "Recovery"); a failure of that fdatasync fails the open.
+     * A file that is not a log gets no write at all.
+     */
+    @Test
+    void openMakesWhatItFoundDurableOrFails() throws IOException {
+        byte[] full = writeRecords(3);
+        CountingIo io = new CountingIo();
+        try (Log log = Log.open(file(), new Options(true, 0, true, 1), io)) {
+            assertEquals(3, log.lastIndex());
+            assertEquals(1, io.writes.get(), "one write back of the file (one chunk)");
+            assertEquals(1, io.datasyncs.get());
+            assertEquals(1, io.directorySyncs.get());
+        }
+        assertArrayEquals(full, Files.readAllBytes(file()), "the same bytes");
+
+        CountingIo failing = new CountingIo();
+        failing.failNextDatasync = true;
+        IoCallException e = assertThrows(IoCallException.class, () -> Log.open(file(), Options.defaults(), failing));
+        assertEquals(Errno.EIO, e.errno());
+
+        byte[] notALog = text("# my notes, not a wally log\n");
+        Files.write(file(), notALog);
+        CountingIo refusing = new CountingIo();
+        assertThrows(InvalidLogException.class, () -> Log.open(file(), Options.defaults(), refusing));
+        assertEquals(0, refusing.writes.get() + refusing.datasyncs.get(), "a file that is not a log is not written");
+        assertArrayEquals(notALog, Files.readAllBytes(file()));
     }
 }
