@@ -607,6 +607,11 @@ public final class Journal implements AutoCloseable {
      * this fdatasync makes them durable or fails the open. Frames before {@code from} need
      * no rewrite: a SYNC_MARK records them durable, and such a mark is written only after an
      * fdatasync that covered them returned 0 in the process that wrote them.
+     *
+     * <p>Only whole frames whose CRC checks out in the very buffer that is written back are
+     * written: a read that returned a flipped bit must not put it on the device (the range
+     * held valid frames when recovery scanned it, so a frame that is not valid now is a read
+     * fault, and open fails with nothing of that frame written).
      */
     private void rewriteUncertified(Segment s, long from) throws IOException {
         long end = s.endOffset();
@@ -614,15 +619,35 @@ public final class Journal implements AutoCloseable {
             return;
         }
         s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        FrameDecoder d = new FrameDecoder();
         for (long pos = from; pos < end; ) {
             long n = Math.min(readBuffer.byteSize(), end - pos);
-            MemorySegment chunk = readBuffer.asSlice(0, n);
-            if (s.file().read(pos, chunk) != n) {
+            if (s.file().read(pos, readBuffer.asSlice(0, n)) != n) {
                 throw new IOException("the frames of " + s.path() + " end at offset " + end + " but the file ends before "
                         + (pos + n) + " (cut under the journal?)");
             }
-            s.file().write(pos, chunk);
-            pos += n;
+            long whole = 0; // the bytes of whole, valid frames at the start of the buffer
+            int status = FrameDecoder.NEED_MORE;
+            while (whole + JournalFormat.COMMON_HEADER_BYTES <= n) {
+                status = d.decode(readBuffer, whole, n, s.salt());
+                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
+                    break;
+                }
+                whole += d.frameBytes();
+            }
+            boolean valid = status == FrameDecoder.RECORD || status == FrameDecoder.SKIP || status == FrameDecoder.NEED_MORE;
+            if (valid && whole == 0 && n >= JournalFormat.COMMON_HEADER_BYTES && d.frameBytes() > readBuffer.byteSize()
+                    && pos + d.frameBytes() <= end) {
+                readBuffer = atLeast(readBuffer, d.frameBytes()); // a frame larger than the buffer
+                continue;
+            }
+            if (!valid || whole == 0) {
+                throw new IOException("two reads of " + s.path() + " disagree: the frame at offset " + (pos + whole)
+                        + " was valid when recovery scanned it and is not now (frames end at " + end + "); a read fault,"
+                        + " so open stopped before writing it back. Open again, or check the device");
+            }
+            s.file().write(pos, readBuffer.asSlice(0, whole));
+            pos += whole;
         }
         s.file().datasync();
     }
