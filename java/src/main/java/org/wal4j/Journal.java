@@ -731,12 +731,15 @@ public final class Journal implements AutoCloseable {
                 && at != JournalFormat.HEADER_BYTES_OFFSET && at != JournalFormat.FLAGS_OFFSET;
     }
 
-    /** Deletes segment files newest first, then syncs the directory; returns how many. */
+    /**
+     * Deletes segment files newest first, syncing the directory after each; returns how many.
+     * One fsync per file, because a filesystem need not make directory changes durable in the
+     * order they were made: an older segment's deletion that persisted while a newer one's did
+     * not would leave a gap in the chain, which recovery must take for a missing segment.
+     */
     private int deleteNewestFirst(List<Path> doomed) throws IOException {
         for (int j = doomed.size() - 1; j >= 0; j--) {
             Files.delete(doomed.get(j));
-        }
-        if (!doomed.isEmpty()) {
             io.syncDirectory(dir);
         }
         return doomed.size();
@@ -2720,16 +2723,12 @@ public final class Journal implements AutoCloseable {
         if (markFollows) {
             writeMarkAt(s, oldEnd, oldEnd + AHEAD_MARK_GAP, durableBefore);
         }
-        boolean deleted = false;
         while (segments.size() > target + 1) {
             Segment later = segments.getLast();
             later.close();
             Files.delete(later.path());
             segments.removeLast();
-            deleted = true;
-        }
-        if (deleted) {
-            io.syncDirectory(dir);
+            io.syncDirectory(dir); // before the next deletion: see deleteNewestFirst
         }
         durableSegmentId = durableBefore; // s is active again, so no longer sealed
         // one pass: rebuild the index over the records that stay (a sparse index cannot always
@@ -2841,9 +2840,6 @@ public final class Journal implements AutoCloseable {
                     segments.removeFirst();
                     deleted++;
                 }
-                if (deleted > 0) {
-                    io.syncDirectory(dir);
-                }
             } catch (IOException e) {
                 throw fail(e);
             }
@@ -2855,7 +2851,10 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Lock held: closes a segment removed from the front and deletes its file, or renames it
-     * aside for a later segment to be written into (the caller syncs the directory). Its
+     * aside for a later segment to be written into, and syncs the directory before the next
+     * one goes: oldest first, each change durable before the next, so that whatever order the
+     * filesystem persists directory changes in, a crash leaves the segments that remain
+     * without a gap between them (a gap reads as a missing segment). Its
      * frames carry its salt and LSNs below every LSN the journal can still append: the front
      * only moves forward, and LSNs are appended in increasing order above it, so a recycled
      * segment's recovery cannot take them for its own (the salt alone would allow a 2^-32
@@ -2872,6 +2871,7 @@ public final class Journal implements AutoCloseable {
         } else {
             Files.delete(s.path());
         }
+        io.syncDirectory(dir);
     }
 
     /**
@@ -2909,14 +2909,9 @@ public final class Journal implements AutoCloseable {
             }
             createSegment(nextLsn(), active);
         }
-        int deleted = 0;
         while (segments.size() > 1) {
             retire(segments.getFirst());
             segments.removeFirst();
-            deleted++;
-        }
-        if (deleted > 0) {
-            io.syncDirectory(dir);
         }
     }
 

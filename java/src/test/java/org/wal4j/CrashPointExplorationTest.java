@@ -407,13 +407,13 @@ class CrashPointExplorationTest {
                 Model m = runUntilPowerLoss(dir, disk, config, seed);
                 points++;
                 for (Loss loss : Loss.values()) {
-                    for (boolean keepNames : new boolean[] {false, true}) {
-                        Path image = tmp.resolve("image-" + seed + "-" + at + "-" + loss + "-" + keepNames);
-                        disk.image(image, loss, keepNames, seed * 1_000_003 + at);
+                    for (SimulatedDisk.Names names : SimulatedDisk.Names.values()) {
+                        Path image = tmp.resolve("image-" + seed + "-" + at + "-" + loss + "-" + names);
+                        disk.image(image, loss, names, seed * 1_000_003 + at);
                         images++;
                         String wrong = check(image.resolve(dir.getFileName().toString()), config, m);
                         if (wrong != null) {
-                            violations.add("seed=" + seed + " crashAt=" + at + " loss=" + loss + " keepNames=" + keepNames + ": " + wrong
+                            violations.add("seed=" + seed + " crashAt=" + at + " loss=" + loss + " names=" + names + ": " + wrong
                                     + " after ops " + m.trace);
                         }
                         deleteTree(image);
@@ -472,9 +472,9 @@ class CrashPointExplorationTest {
         workload(dir, disk, config, seed, m, LONG_OPS);
         System.out.printf("random crash points of a long workload (%s, %d operations, seed %d): %d of %d calls explored,"
                 + " %d images recovered, %d bit flips, lost and misdirected writes in durable sealed segments (%d reported as corruption, %d harmless),"
-                + " %d violations%n", config, LONG_OPS, seed, explored[0], calls, 2 * explored[0], flips[0] + flips[1], flips[0],
+                + " %d violations%n", config, LONG_OPS, seed, explored[0], calls, 3 * explored[0], flips[0] + flips[1], flips[0],
                 flips[1], violations.size());
-        CrashTally.add("journal random points " + config, explored[0], 2 * explored[0] + flips[0] + flips[1], violations.size());
+        CrashTally.add("journal random points " + config, explored[0], 3 * explored[0] + flips[0] + flips[1], violations.size());
         violations.stream().limit(20).forEach(System.out::println);
         assertTrue(explored[0] >= points.size() * 9 / 10, "crash points explored: " + explored[0] + " of " + points.size());
         assertEquals(List.of(), violations.stream().limit(20).toList());

@@ -381,7 +381,8 @@ public final class CrashImages {
     }
 
     /**
-     * Images {@code snap} twice, unsynced names lost and then kept, each with a {@link Loss}
+     * Images {@code snap} three times, unsynced names lost, kept, and each kept or lost on its
+     * own ({@link SimulatedDisk.Names}), each with a {@link Loss}
      * drawn by {@code r}; checks the simulated directory {@code dir} in each image, then
      * deletes it. What is wrong goes to {@code wrong}, prefixed with the loss and names.
      * Returns the images made.
@@ -389,19 +390,19 @@ public final class CrashImages {
     public static int imageBothWays(Path tmp, SimulatedDisk.Snapshot snap, Path dir, Random r, ImageCheck check,
             Consumer<String> wrong) {
         int images = 0;
-        for (boolean keepNames : new boolean[] {false, true}) {
+        for (SimulatedDisk.Names names : SimulatedDisk.Names.values()) {
             Loss loss = Loss.values()[r.nextInt(Loss.values().length)];
-            Path image = tmp.resolve("image-" + snap.call() + "-" + keepNames);
+            Path image = tmp.resolve("image-" + snap.call() + "-" + names);
             try {
-                snap.image(image, loss, keepNames, r.nextLong());
+                snap.image(image, loss, names, r.nextLong());
                 images++;
                 String problem = check.check(image.resolve(dir.getFileName().toString()), loss);
                 if (problem != null) {
-                    wrong.accept("loss=" + loss + " keepNames=" + keepNames + ": " + problem);
+                    wrong.accept("loss=" + loss + " names=" + names + ": " + problem);
                 }
                 deleteTree(image);
             } catch (Exception e) {
-                wrong.accept("loss=" + loss + " keepNames=" + keepNames + ": imaging or checking failed: " + e);
+                wrong.accept("loss=" + loss + " names=" + names + ": imaging or checking failed: " + e);
             }
         }
         return images;

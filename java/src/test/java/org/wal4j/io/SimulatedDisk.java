@@ -39,7 +39,8 @@ import java.util.function.LongPredicate;
  * </ul>
  * Directory entries created, renamed or deleted since the directory's last fsync are lost
  * unless the image keeps them ({@code keepUnsyncedNames}). A sync that {@link #failSyncAt
- * fails} with EIO drops the writes it should have made durable, and later syncs succeed: the
+ * fails} with EIO drops the writes it should have made durable (not its truncations, which
+ * are metadata and stay pending), and later syncs succeed: the
  * fsyncgate behaviour of Linux: a buffered read still returns the dropped bytes (the kernel
  * marked the pages clean and keeps them cached), while a read of a file opened with
  * {@link OpenFlag#DIRECT} returns what the device holds: the durable bytes with the writes
@@ -47,8 +48,7 @@ import java.util.function.LongPredicate;
  * O_DIRECT read), and zeros where the file's size reaches past them (a dropped extending
  * write). {@link #refuseDirect} makes O_DIRECT opens fail with EINVAL, as ramfs does. A
  * {@link #faultyRead} returns a flipped bit or fails with EIO (the disk keeps the right
- * bytes). Not modelled: metadata such as file size apart from what writes and truncations
- * set; reads through memory mappings (they bypass the backend); the kernel evicting the
+ * bytes). A sync that succeeds makes the file's size durable. Not modelled: other metadata; reads through memory mappings (they bypass the backend); the kernel evicting the
  * dropped pages (a buffered read would then return the device's bytes too).
  */
 public final class SimulatedDisk implements IoBackend {
@@ -70,6 +70,14 @@ public final class SimulatedDisk implements IoBackend {
 
     /** What survives of the writes no sync covered. */
     public enum Loss { UNSYNCED, PREFIX, SECTORS }
+
+    /**
+     * What becomes of directory entries no directory fsync covered: all lost, all kept, or
+     * each change (a name added, removed or pointing at another file) kept or lost on its own,
+     * so that a later unlink may persist and an earlier one not (POSIX allows it; ext4's
+     * journal would commit them in order, so this is harsher than ext4).
+     */
+    public enum Names { LOST, KEPT, EACH }
 
     private static final int SECTOR = 512;
 
@@ -326,8 +334,16 @@ public final class SimulatedDisk implements IoBackend {
         n.pendingBytes.add(null);
     }
 
-    /** A sync of {@code key} returned: its pending writes are durable, or, if it failed, gone for good. */
-    private synchronized void synced(Inode n, boolean ok) {
+    /**
+     * A sync of {@code key} returned. If it succeeded, its pending writes and truncations are
+     * durable and so is the file's size, {@code sizeNow} (fdatasync writes the size back when
+     * it changed; a size reached by a dropped extending write reads as zeros). If it failed,
+     * the pending writes are gone for good: the kernel marks their pages clean. Pending
+     * truncations stay pending: a size change is metadata, which a data writeback error does
+     * not drop (ext4's journal commits it with the next transaction), so a later sync that
+     * succeeds makes it durable with everything after it.
+     */
+    private synchronized void synced(Inode n, boolean ok, long sizeNow) {
         if (crashed) {
             return;
         }
@@ -335,9 +351,17 @@ public final class SimulatedDisk implements IoBackend {
             for (int i = 0; i < n.pendingSpans.size(); i++) {
                 apply(n, n.pendingSpans.get(i), n.pendingBytes.get(i));
             }
+            n.durable = Arrays.copyOf(n.durable, (int) sizeNow);
+            n.pendingSpans.clear();
+            n.pendingBytes.clear();
+            return;
         }
-        n.pendingSpans.clear();
-        n.pendingBytes.clear();
+        for (int i = n.pendingSpans.size() - 1; i >= 0; i--) {
+            if (n.pendingSpans.get(i)[1] >= 0) {
+                n.pendingSpans.remove(i);
+                n.pendingBytes.remove(i);
+            }
+        }
     }
 
     /**
@@ -347,10 +371,15 @@ public final class SimulatedDisk implements IoBackend {
      * {@code keepUnsyncedNames}.
      */
     public synchronized void image(Path target, Loss loss, boolean keepUnsyncedNames, long seed) throws IOException {
+        image(target, loss, keepUnsyncedNames ? Names.KEPT : Names.LOST, seed);
+    }
+
+    /** As {@link #image(Path, Loss, boolean, long)}, with unsynced names treated as {@code names} says. */
+    public synchronized void image(Path target, Loss loss, Names names, long seed) throws IOException {
         if (!crashed) {
             throw new IllegalStateException("no power loss yet");
         }
-        crash.image(target, loss, keepUnsyncedNames, seed);
+        crash.image(target, loss, names, seed);
     }
 
     /**
@@ -387,6 +416,11 @@ public final class SimulatedDisk implements IoBackend {
 
         /** See {@link SimulatedDisk#image}. */
         public void image(Path target, Loss loss, boolean keepUnsyncedNames, long seed) throws IOException {
+            image(target, loss, keepUnsyncedNames ? Names.KEPT : Names.LOST, seed);
+        }
+
+        /** As {@link #image(Path, Loss, boolean, long)}, with unsynced names treated as {@code kept} says. */
+        public void image(Path target, Loss loss, Names kept, long seed) throws IOException {
             Random random = new Random(seed);
             Map<Inode, byte[]> contents = new java.util.IdentityHashMap<>();
             for (Map.Entry<Inode, Inode> e : files.entrySet()) {
@@ -395,8 +429,28 @@ public final class SimulatedDisk implements IoBackend {
             for (Map.Entry<Path, Map<String, Inode>> d : names.entrySet()) {
                 Path out = target.resolve(d.getKey().getFileName().toString());
                 Files.createDirectories(out);
-                Map<String, Inode> kept = keepUnsyncedNames ? d.getValue() : durableNames.get(d.getKey());
-                for (Map.Entry<String, Inode> e : kept.entrySet()) {
+                Map<String, Inode> durable = durableNames.get(d.getKey());
+                Map<String, Inode> named = switch (kept) {
+                    case KEPT -> d.getValue();
+                    case LOST -> durable;
+                    case EACH -> {
+                        Map<String, Inode> m = new TreeMap<>(durable);
+                        java.util.Set<String> all = new java.util.TreeSet<>(durable.keySet());
+                        all.addAll(d.getValue().keySet());
+                        for (String name : all) {
+                            Inode now = d.getValue().get(name);
+                            if (now != durable.get(name) && random.nextBoolean()) {
+                                if (now == null) {
+                                    m.remove(name);
+                                } else {
+                                    m.put(name, now);
+                                }
+                            }
+                        }
+                        yield m;
+                    }
+                };
+                for (Map.Entry<String, Inode> e : named.entrySet()) {
                     byte[] bytes = contents.get(e.getValue());
                     Files.write(out.resolve(e.getKey()), bytes == null ? new byte[0] : bytes);
                 }
@@ -566,7 +620,7 @@ public final class SimulatedDisk implements IoBackend {
             enter();
             f.writeDsync(offset, src);
             recordWrite(key, offset, src.toArray(ValueLayout.JAVA_BYTE));
-            synced(key, true);
+            synced(key, true, f.size());
             exit();
         }
 
@@ -583,7 +637,7 @@ public final class SimulatedDisk implements IoBackend {
         private void sync(boolean full) throws IOException {
             long n = enter();
             if (n == failSyncAt || failsThisSync(f.path())) {
-                synced(key, false); // the pages are marked clean and their data dropped
+                synced(key, false, -1); // the pages are marked clean and their data dropped
                 throw new IoCallException(full ? "fsync" : "fdatasync", f.path(), Errno.EIO, "(simulated)", null);
             }
             if (full) {
@@ -591,7 +645,7 @@ public final class SimulatedDisk implements IoBackend {
             } else {
                 f.datasync();
             }
-            synced(key, true);
+            synced(key, true, f.size());
             exit();
         }
 
