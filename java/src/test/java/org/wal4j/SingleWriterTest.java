@@ -4,22 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.wal4j.io.AlreadyOpenException;
+import org.wal4j.io.ChildJvm;
 import org.wal4j.log.SegmentFiles;
 
 /**
@@ -49,27 +47,7 @@ class SingleWriterTest {
 
     /** What a child JVM's open of {@code dir} did: the line after "RESULT ". */
     private static String childOpen(Path dir, boolean direct) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-cp", System.getProperty("java.class.path")));
-        if (Journal.class.getModule().isNativeAccessEnabled()) {
-            command.add("--enable-native-access=ALL-UNNAMED");
-        }
-        command.addAll(List.of(SingleWriterTest.class.getName(), dir.toString(), Boolean.toString(direct)));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder out = new StringBuilder();
-        String result = null;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                out.append(line).append('\n');
-                if (line.startsWith("RESULT ")) {
-                    result = line.substring("RESULT ".length());
-                }
-            }
-        }
-        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child did not exit");
-        assertEquals(0, child.exitValue(), out::toString);
-        assertTrue(result != null, out::toString);
-        return result;
+        return ChildJvm.result(SingleWriterTest.class, dir.toString(), Boolean.toString(direct));
     }
 
     private static void assertChildRefused(Path dir, boolean direct) throws Exception {

@@ -236,9 +236,9 @@ public final class CrashImages {
     /**
      * Seeds of the exhaustive explorations (every crash point of a short workload, every call
      * of its recovery, every failed sync), the journal's and the ports': {@code -Dwal4j.crash.seeds}
-     * (default 12: with the other defaults, over 100 000 crash points in make test's two runs).
+     * (default 14: with the other defaults, over 100 000 crash points in make test's two runs).
      */
-    public static final int SEEDS = Integer.getInteger("wal4j.crash.seeds", 12);
+    public static final int SEEDS = Integer.getInteger("wal4j.crash.seeds", 14);
     /** Calls {@link #randomCrashPoints} images: {@code -Dwal4j.crash.randomPoints} (default 200). */
     public static final int RANDOM_POINTS = Integer.getInteger("wal4j.crash.randomPoints", 200);
     /** Operations of {@link #randomCrashPoints}' run: {@code -Dwal4j.crash.longOps} (default 400, as the Journal's). */
@@ -286,7 +286,9 @@ public final class CrashImages {
          * many violations were found, then the first 20 of them, and asserts there are none.
          */
         public void printAndAssertNone(String subject) {
-            System.out.println(line.apply(subject) + tolerated());
+            String printed = line.apply(subject);
+            System.out.println(printed + tolerated());
+            CrashTally.add(printed.substring(0, printed.indexOf(':')), points, images, violations.size());
             List<String> first = violations.stream().limit(20).toList();
             first.forEach(System.out::println);
             assertEquals(List.of(), first);

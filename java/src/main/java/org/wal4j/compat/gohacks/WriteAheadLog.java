@@ -8,19 +8,25 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.wal4j.format.WalxFormat;
 import org.wal4j.format.WalxFormat.HeaderState;
 import org.wal4j.format.WalxFormat.RecordState;
+import org.wal4j.io.Closing;
 import org.wal4j.io.Errno;
+import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
@@ -124,11 +130,20 @@ public final class WriteAheadLog implements AutoCloseable {
     /** Encode buffers up to this size are kept for the next append; larger ones are freed. */
     private static final long KEPT_BUFFER_BYTES = 1 << 20;
     private static final byte[] EMPTY = new byte[0];
+    /** The permission bits of a file the lock creates (the umask applies), as gohacks' os.OpenFile. */
+    private static final int FILE_MODE = 0644;
 
     private final Path path;
     private final IoBackend io;
     private final IoFile file;
     private final RecoveryReport recovery;
+    /** The lock on the file: one writer, across this JVM and across processes. */
+    private final ExclusiveLock lock;
+    /**
+     * Other descriptors of the file, kept open until close where the lock is a POSIX record
+     * lock (JavaIo), which closing any descriptor of the file would release.
+     */
+    private final List<IoFile> heldOpen;
 
     // Lock order: lifecycle -> syncLock -> appendLock. Replays hold lifecycle's read lock;
     // reset and close its write lock. Syncs are serialized by syncLock and issue fdatasync
@@ -153,11 +168,14 @@ public final class WriteAheadLog implements AutoCloseable {
     private IntervalSyncer syncer;
     private boolean closing;
 
-    private WriteAheadLog(Path path, IoBackend io, IoFile file, RecoveryReport recovery) {
+    private WriteAheadLog(Path path, IoBackend io, IoFile file, RecoveryReport recovery, ExclusiveLock lock,
+                          List<IoFile> heldOpen) {
         this.path = path;
         this.io = io;
         this.file = file;
         this.recovery = recovery;
+        this.lock = lock;
+        this.heldOpen = heldOpen;
         this.end = recovery.validBytes();
         this.syncedEnd = end;
         this.lastLsn = recovery.lastLsn();
@@ -224,31 +242,58 @@ public final class WriteAheadLog implements AutoCloseable {
             create(io, file, dir, clock);
             headerWritten = true;
         }
-        IoFile f = io.open(file, OpenFlag.READ, OpenFlag.WRITE);
+        // Before any other descriptor of the file is opened: see ExclusiveLock
+        ExclusiveLock lock = ExclusiveLock.acquire(io, file, FILE_MODE, "gohacks log file=" + file);
+        List<IoFile> held = new ArrayList<>();
+        IoFile f = null;
         try {
-            RecoveryReport report = recover(file, dir, io, f, clock, headerWritten);
+            f = io.open(file, OpenFlag.READ, OpenFlag.WRITE);
+            RecoveryReport report = recover(file, dir, io, f, clock, headerWritten, lock, held);
             log(report);
-            WriteAheadLog wal = new WriteAheadLog(file, io, f, report);
+            WriteAheadLog wal = new WriteAheadLog(file, io, f, report, lock, held);
             wal.setPolicy(policy);
             return wal;
         } catch (Throwable t) {
-            try {
-                f.close();
-            } catch (IOException e) {
-                t.addSuppressed(e);
-            }
+            closeAll(t, f, held, lock);
             throw t;
         }
     }
 
-    /** Writes a header to a temporary file, syncs it and renames it into place. */
+    /** Closes what a failed open holds, the lock last; adds what fails to {@code t}. */
+    private static void closeAll(Throwable t, IoFile f, List<IoFile> held, ExclusiveLock lock) {
+        List<AutoCloseable> all = new ArrayList<>();
+        all.add(f);
+        all.addAll(held);
+        all.add(lock);
+        IOException failed = Closing.closeAll(null, all);
+        if (failed != null) {
+            t.addSuppressed(failed);
+        }
+    }
+
+    /**
+     * Writes a header to a temporary file, syncs it and links it into place, never over a file
+     * another process created meanwhile (link fails on an existing name, where a rename would
+     * replace it and leave that process writing to an unlinked file); where the filesystem
+     * has no hard links, renames it.
+     */
     private static void create(IoBackend io, Path file, Path dir, InstantSource clock) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".creating");
         try {
             try (IoFile f = io.open(temporary, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
                 writeHeader(f, clock);
             }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.createLink(file, temporary);
+                Files.delete(temporary);
+            } catch (FileAlreadyExistsException createdMeanwhile) {
+                Files.delete(temporary); // open goes on with that file: its lock decides who writes
+            } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
+                if (noHardLinks instanceof FileSystemException && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw noHardLinks;
+                }
+                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+            }
         } catch (Throwable t) {
             try {
                 Files.deleteIfExists(temporary);
@@ -270,7 +315,7 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     private static RecoveryReport recover(Path path, Path dir, IoBackend io, IoFile f, InstantSource clock,
-                                          boolean created) throws IOException {
+                                          boolean created, ExclusiveLock lock, List<IoFile> held) throws IOException {
         long fileBytes = f.size();
         if (fileBytes == 0) {
             writeHeader(f, clock);
@@ -281,7 +326,11 @@ public final class WriteAheadLog implements AutoCloseable {
             throw new InvalidHeader(path, fileBytes, "file shorter than a header: headerBytes=" + HEADER_LENGTH, null);
         }
         LogScanner.Result scan;
-        try (IoFile direct = openDirect(io, path)) {
+        IoFile direct = openDirect(io, path);
+        if (direct != null && !lock.ownedByDescriptor()) {
+            held.add(direct); // closing it would release a POSIX record lock: it stays open until close
+        }
+        try {
             if (direct != null) {
                 checkHeader(path, direct, fileBytes);
                 scan = LogScanner.scan(path, direct, fileBytes);
@@ -290,6 +339,10 @@ public final class WriteAheadLog implements AutoCloseable {
                 rewriteThroughTheCache(f, fileBytes);
                 f.datasync();
                 scan = LogScanner.scan(path, f, fileBytes);
+            }
+        } finally {
+            if (direct != null && lock.ownedByDescriptor()) {
+                direct.close();
             }
         }
         long dropped = fileBytes - scan.validBytes();
@@ -741,15 +794,10 @@ public final class WriteAheadLog implements AutoCloseable {
                     error = fail(e);
                 }
             }
-            try {
-                file.close();
-            } catch (IOException e) {
-                if (error == null) {
-                    error = e;
-                } else {
-                    error.addSuppressed(e);
-                }
-            }
+            List<AutoCloseable> descriptors = new ArrayList<>(List.of(file));
+            descriptors.addAll(heldOpen);
+            descriptors.add(lock); // last: the file is no longer written when another writer may take it
+            error = Closing.closeAll(error, descriptors);
             bufferArena.close();
             encodeBuffer = null;
             if (error != null) {

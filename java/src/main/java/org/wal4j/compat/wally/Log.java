@@ -12,9 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32;
 import org.wal4j.format.WallyFormat;
 import org.wal4j.format.WallyFormat.Verdict;
-import org.wal4j.io.Errno;
+import org.wal4j.io.Closing;
+import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
-import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
 import org.wal4j.log.OffsetIndex;
@@ -67,10 +67,14 @@ public final class Log implements Closeable {
     private static final int REWRITE_CHUNK_BYTES = 1 << 20;
     private static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
     private static final System.Logger LOGGER = System.getLogger("org.wal4j.compat.wally");
+    /** The permission bits of a file open creates (the umask applies), as go-wally's os.OpenFile. */
+    private static final int FILE_MODE = 0644;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Path path;
     private final IoFile file;
+    /** The lock on the file: one writer, across this JVM and across processes (released after the file is closed). */
+    private final ExclusiveLock fileLock;
     private final boolean noSync;
     /** 0 = no index (scan), 1 = full, K = sparse. */
     private final int checkpointInterval;
@@ -98,9 +102,10 @@ public final class Log implements Closeable {
     /** index.count(), published for lastIndex() without the lock (written under it). */
     private volatile long lastIndex;
 
-    private Log(Path path, IoFile file, Options options, Arena arena) throws IOException {
+    private Log(Path path, IoFile file, ExclusiveLock lock, Options options, Arena arena) throws IOException {
         this.path = path;
         this.file = file;
+        this.fileLock = lock;
         this.noSync = options.noSync();
         this.checkpointInterval = options.effectiveCheckpointInterval();
         this.index = switch (checkpointInterval) {
@@ -133,28 +138,27 @@ public final class Log implements Closeable {
     static Log open(Path file, Options options, IoBackend io) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(options, "options");
-        IoFile f;
+        // The lock creates a missing file (0644, as go-wally), before any other descriptor of
+        // it is opened: see ExclusiveLock. Every other descriptor stays open until close, so a
+        // POSIX record lock (JavaIo) is not released early either.
+        ExclusiveLock lock = ExclusiveLock.acquire(io, file, FILE_MODE, "wally log file=" + file);
+        IoFile f = null;
+        Arena arena = null;
         try {
-            f = io.open(file, OpenFlag.READ, OpenFlag.WRITE, OpenFlag.CREATE_NEW);
-        } catch (IoCallException e) {
-            if (e.errno() != Errno.EEXIST) {
-                throw e;
-            }
             f = io.open(file, OpenFlag.READ, OpenFlag.WRITE);
-        }
-        Arena arena = Arena.ofShared();
-        try {
+            arena = Arena.ofShared();
             // An existing file too: an earlier open whose directory fsync failed (or a crash
             // right after its create) left a name a power loss may remove, and nothing tells.
             io.syncDirectory(file.toAbsolutePath().getParent());
-            return new Log(file, f, options, arena);
+            return new Log(file, f, lock, options, arena);
         } catch (IOException | RuntimeException | Error e) {
-            try {
-                f.close();
-            } catch (IOException closeFailure) {
+            IOException closeFailure = Closing.closeAll(null, java.util.Arrays.asList(f, lock));
+            if (closeFailure != null) {
                 e.addSuppressed(closeFailure);
             }
-            arena.close();
+            if (arena != null) {
+                arena.close();
+            }
             throw e;
         }
     }
@@ -346,15 +350,7 @@ public final class Log implements Closeable {
                     error = e;
                 }
             }
-            try {
-                file.close();
-            } catch (IOException e) {
-                if (error == null) {
-                    error = e;
-                } else {
-                    error.addSuppressed(e);
-                }
-            }
+            error = Closing.closeAll(error, java.util.Arrays.asList(file, fileLock)); // the lock last
             arena.close();
             if (error != null) {
                 throw error;
