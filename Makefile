@@ -31,7 +31,7 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run test crash-total crash-test fuzz bench bindings native clean jdk
+.PHONY: run test crash-total crash-test powercut-tools powercut-test fuzz bench bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
@@ -47,15 +47,27 @@ run: $(CLI_JAR)
 ## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback);
 ## ends with the crash tests' total over both runs (each test adds a line to $(CRASH_TALLY))
 CRASH_TALLY := java/target/crash-tally.txt
-test:
+test: powercut-tools
 	@rm -f $(CRASH_TALLY)
 	$(MVN) verify; rc=$$?; $(MAKE) -s crash-total; exit $$rc
+
+## powercut-tools: mkfs.xfs for the power-cut tests (Debian's xfsprogs), installed when missing and root
+powercut-tools:
+	@command -v mkfs.xfs >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 \
+	  || { echo "installing xfsprogs for the power-cut tests"; apt-get update -qq >/dev/null && apt-get install -y -qq xfsprogs >/dev/null; } \
+	  || echo "could not install xfsprogs: the power-cut tests will say what is missing"
+
+## powercut-test: the real-filesystem power cuts alone, CUTS per filesystem and workload (25 in make test),
+## including the configuration make test leaves out for its open bug (docs/power-cut-tests.md)
+CUTS ?= 300
+powercut-test: powercut-tools
+	$(MVN) -pl native,java test -Dtest='PowerCutTest' -Dsurefire.failIfNoSpecifiedTests=false -Dwal4j.powercut.cuts=$(CUTS) -Dwal4j.powercut.open=
 
 crash-total:
 	@awk '{p += $$1; i += $$2; v += $$3} END {printf "crash points: %d, images: %d, violations: %d\n", p, i, v}' \
 	  $(CRASH_TALLY) 2>/dev/null || echo "crash points: 0, images: 0, violations: 0 (no crash test ran)"
 
-## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 2),
+## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 14),
 ## and long workloads of LONG_OPS operations (400 in make test) crashed at POINTS random calls each
 ## (300 in make test), LONG_SEED choosing the run; CONCURRENT=false leaves out the concurrent
 ## appenders and INTERVAL mode (see the README)

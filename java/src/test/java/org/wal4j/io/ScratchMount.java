@@ -36,6 +36,29 @@ public final class ScratchMount implements AutoCloseable {
         return new ScratchMount(dir);
     }
 
+    /**
+     * Mounts the filesystem image {@code image} (of {@code type}) on {@code dir} through a
+     * loop device (detached again by umount), or throws with mount's output: the caller
+     * decides whether that skips or fails its test.
+     */
+    public static ScratchMount mountImage(Path image, Path dir, String type) throws IOException {
+        List<String> command = List.of("mount", "-t", type, "-o", "loop", image.toString(), dir.toString());
+        Result r = run(command);
+        if (r.exitCode != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.exitCode + ": " + r.output);
+        }
+        return new ScratchMount(dir);
+    }
+
+    /** Runs {@code command}; returns its output, or throws with it if it did not exit 0. */
+    public static String runOrThrow(List<String> command) throws IOException {
+        Result r = run(command);
+        if (r.exitCode != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + r.exitCode + ": " + r.output);
+        }
+        return r.output;
+    }
+
     public Path dir() {
         return dir;
     }
