@@ -570,10 +570,12 @@ public final class SimulatedDisk implements IoBackend {
             throw new IoCallException("fsync", dir, Errno.EIO, "(simulated)", null);
         }
         delegate.syncDirectory(dir);
-        Map<String, Inode> names = listing(dir);
         synchronized (this) {
+            // Listed and recorded under one lock: two threads' fsyncs (a rollover's and the
+            // spare preparer's) must record their listings in the order they took them, or an
+            // older listing would overwrite a newer one and bring back names deleted and synced
             if (!crashed) {
-                durableNames.put(dir, names);
+                durableNames.put(dir, listing(dir));
             }
         }
         exit();
