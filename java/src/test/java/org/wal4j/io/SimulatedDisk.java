@@ -48,7 +48,8 @@ import java.util.function.LongPredicate;
  * O_DIRECT read), and zeros where the file's size reaches past them (a dropped extending
  * write). {@link #refuseDirect} makes O_DIRECT opens fail with EINVAL, as ramfs does. A
  * {@link #faultyRead} returns a flipped bit or fails with EIO (the disk keeps the right
- * bytes). A sync that succeeds makes the file's size durable. Not modelled: other metadata; reads through memory mappings (they bypass the backend); the kernel evicting the
+ * bytes). A sync that succeeds makes the file's size durable. Not modelled: other metadata;
+ * reads through memory mappings (they bypass the backend); the kernel evicting the
  * dropped pages (a buffered read would then return the device's bytes too).
  */
 public final class SimulatedDisk implements IoBackend {
