@@ -115,6 +115,11 @@ import org.wal4j.io.OpenFlag;
  * Files: {@link InvalidHeader}, {@link InvalidLog}, {@link org.wal4j.io.IoCallException}.
  * A closed log throws {@link IllegalStateException} ({@code "log is closed"}) from every
  * operation; the accessors ({@link #path()}, {@link #recovery()}, ...) keep working.
+ *
+ * <p>Why one file of this size: it is the port of one Go type, method for method, so that it
+ * can be read beside gohacks' source; scanning ({@link LogScanner}), policy and interval
+ * syncing already live in their own classes. What remains is the open/recover sequence and
+ * the append/sync/replay/reset/close protocol, which share one set of locks.
  */
 public final class WriteAheadLog implements AutoCloseable {
 

@@ -59,6 +59,10 @@ import org.wal4j.log.OffsetIndex;
  *
  * <p><b>Threads.</b> Every method may be called from many threads; one lock serializes them
  * (as go-wally's mutex), so appends get indexes in the order they take the lock.
+ *
+ * <p>Why one file of this size: it is the port of go-wally's one type, method for method, so
+ * that it can be read beside the Go source; the format ({@code WallyFormat}) and the index
+ * ({@code OffsetIndex}) are their own units, and what remains shares one lock and one state.
  */
 public final class Log implements Closeable {
     /** Bytes read per call when scanning or reading records. */
