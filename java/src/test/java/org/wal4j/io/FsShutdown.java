@@ -32,6 +32,11 @@ public final class FsShutdown {
 
     private FsShutdown() {}
 
+    /** Links the calls now, so that a cut made later does not wait for class initialization. */
+    public static void link() throws ClassNotFoundException {
+        Class.forName(Syscalls.class.getName(), true, FsShutdown.class.getClassLoader());
+    }
+
     /** Shuts down the filesystem mounted at {@code mountRoot} with NOLOGFLUSH, or throws with the errno. */
     public static void cutPower(Path mountRoot) throws IoCallException {
         try (Arena a = Arena.ofConfined()) {
