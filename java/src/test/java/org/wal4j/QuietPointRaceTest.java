@@ -71,25 +71,42 @@ class QuietPointRaceTest {
         }
     }
 
-    @Test
-    void anAppendDuringATruncationsWaitLandsAfterItAndNothingFails() throws Exception {
+    /** A journal, its backend, the gate holding a sync round in its fdatasync, the thread that leads that round, and what threads threw. */
+    private record HeldRound(Journal journal, FaultInjectingIo io, FaultInjectingIo.Gate held, Thread syncer,
+                             AtomicReference<Throwable> thrown) {}
+
+    /**
+     * Opens a NONE-mode journal at {@code at}, appends and syncs {@code synced} records, appends
+     * one more, and starts a {@code sync()} whose fdatasync is held (what a slow disk does)
+     * until the test opens the gate.
+     */
+    private HeldRound aRoundHeldInItsFdatasync(Path at, int synced) throws Exception {
         FaultInjectingIo io = segmentIo();
-        Journal j = Journal.open(dir, options(SyncMode.NONE).build(), io);
-        for (long i = 1; i <= 10; i++) {
+        Journal j = Journal.open(at, options(SyncMode.NONE).build(), io);
+        for (long i = 1; i <= synced; i++) {
             j.append(value(i));
         }
         j.sync();
-        j.append(value(11));
+        j.append(value(synced + 1));
         FaultInjectingIo.Gate held = io.gateNth(Call.DATASYNC, 1);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread syncer = start(thrown, j::sync);
         assertTrue(held.awaitReached());
+        return new HeldRound(j, io, held, syncer, thrown);
+    }
+
+    @Test
+    void anAppendDuringATruncationsWaitLandsAfterItAndNothingFails() throws Exception {
+        HeldRound round = aRoundHeldInItsFdatasync(dir, 10);
+        Journal j = round.journal();
+        AtomicReference<Throwable> thrown = round.thrown();
+        Thread syncer = round.syncer();
         Thread truncator = start(thrown, () -> j.truncateBack(5));
         awaitBlocked(truncator);
         long[] appended = {-1};
         Thread appender = start(thrown, () -> appended[0] = j.append(value(99)));
         awaitBlocked(appender);
-        held.open();
+        round.held().open();
         for (Thread t : List.of(syncer, truncator, appender)) {
             t.join();
         }
@@ -106,17 +123,11 @@ class QuietPointRaceTest {
 
     @RepeatedTest(3)
     void aSyncWaitingOnTheRoundATruncationWaitsForReturns() throws Exception {
-        FaultInjectingIo io = segmentIo();
-        Journal j = Journal.open(dir.resolve("r" + System.nanoTime()), options(SyncMode.NONE).build(), io);
-        for (long i = 1; i <= 10; i++) {
-            j.append(value(i));
-        }
-        j.sync();
-        j.append(value(11));
-        FaultInjectingIo.Gate held = io.gateNth(Call.DATASYNC, 1);
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread leader = start(thrown, j::sync);
-        assertTrue(held.awaitReached());
+        HeldRound round = aRoundHeldInItsFdatasync(dir.resolve("r" + System.nanoTime()), 10);
+        Journal j = round.journal();
+        FaultInjectingIo io = round.io();
+        AtomicReference<Throwable> thrown = round.thrown();
+        Thread leader = round.syncer();
         // the truncation waits first, so it runs first once the round ends (the lock's queue
         // is fair to condition waiters); the sync's target, lsn 11, is gone by then
         Thread truncator = start(thrown, () -> j.truncateBack(5));
@@ -124,7 +135,7 @@ class QuietPointRaceTest {
         Thread follower = start(thrown, j::sync);
         awaitBlocked(follower);
         long syncsBefore = io.count(Call.DATASYNC);
-        held.open();
+        round.held().open();
         for (Thread t : List.of(leader, follower, truncator)) {
             t.join(60_000);
             assertFalse(t.isAlive(), "stuck: " + t + " " + java.util.Arrays.toString(t.getStackTrace()));
@@ -137,23 +148,16 @@ class QuietPointRaceTest {
 
     @Test
     void anAppendDuringAResetsWaitIsWrittenAfterIt() throws Exception {
-        FaultInjectingIo io = segmentIo();
-        Journal j = Journal.open(dir, options(SyncMode.NONE).build(), io);
-        for (long i = 1; i <= 3; i++) {
-            j.append(value(i));
-        }
-        j.sync();
-        j.append(value(4));
-        FaultInjectingIo.Gate held = io.gateNth(Call.DATASYNC, 1);
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread syncer = start(thrown, j::sync);
-        assertTrue(held.awaitReached());
+        HeldRound round = aRoundHeldInItsFdatasync(dir, 3);
+        Journal j = round.journal();
+        AtomicReference<Throwable> thrown = round.thrown();
+        Thread syncer = round.syncer();
         Thread resetter = start(thrown, j::reset);
         awaitBlocked(resetter);
         long[] appended = {-1};
         Thread appender = start(thrown, () -> appended[0] = j.append(value(5)));
         awaitBlocked(appender);
-        held.open();
+        round.held().open();
         for (Thread t : List.of(syncer, resetter, appender)) {
             t.join();
         }
