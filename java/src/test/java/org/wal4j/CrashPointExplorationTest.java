@@ -476,7 +476,7 @@ class CrashPointExplorationTest {
                 flips[1], violations.size());
         CrashTally.add("journal random points " + config, explored[0], 3 * explored[0] + flips[0] + flips[1], violations.size());
         violations.stream().limit(20).forEach(System.out::println);
-        assertTrue(explored[0] >= points.size() * 9 / 10, "crash points explored: " + explored[0] + " of " + points.size());
+        CrashImages.assertEveryReachablePointExplored(explored[0], points, disk.calls(), calls);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
