@@ -7,7 +7,7 @@ import org.wal4j.SyncPolicy;
 
 /**
  * One power-cut workload: which log (the journal, or a compat port), its sync mode, how many
- * appender threads, buffered or O_DIRECT. The journal's segments are small (256 KiB) so that
+ * appender threads, and how the journal writes ({@link Io}). The journal's segments are small (256 KiB) so that
  * a run rolls over many times; recycling is on (the default 2 files; it applies to O_DIRECT
  * journals only); the writer truncates now and then. NONE is the control workload, whose
  * writer acknowledges what is not durable.
