@@ -61,13 +61,12 @@ powercut-tools:
 	fi
 
 ## powercut-test: the power-cut tests (docs/power-cut-tests.md) with CUTS power cuts per workload
-## (make test runs 15 each), POWERCUT_SEED choosing the moments; it also runs the workloads of the open
-## finding that make test leaves out
+## (make test runs 15 each), POWERCUT_SEED choosing the moments
 CUTS ?= 100
 POWERCUT_SEED ?= 1
 powercut-test: powercut-tools
 	$(MVN) -pl native,java test -Dtest='PowerCutTest' -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dwal4j.powercut.cuts=$(CUTS) -Dwal4j.powercut.seed=$(POWERCUT_SEED) -Dwal4j.powercut.open=
+	  -Dwal4j.powercut.cuts=$(CUTS) -Dwal4j.powercut.seed=$(POWERCUT_SEED)
 
 crash-total:
 	@awk '{p += $$1; i += $$2; v += $$3} END {printf "crash points: %d, images: %d, violations: %d\n", p, i, v}' \
