@@ -587,8 +587,8 @@ class PowerCutTest {
                     // A truncateBack(k) the cut interrupted: the filesystem zeroes the rest of the
                     // block the new end falls in and may write that block before it commits the
                     // new size, so the old size can come back with zeros after record k, which
-                    // WALLY reads as empty records. The record was being removed; see compare's
-                    // phantom note and the README's "property of the format".
+                    // WALLY reads as empty records. The record was being removed; see the phantom
+                    // note above and the README's "property of the format".
                     zeroedByUnfinishedTruncation++;
                     it.remove();
                 } else {
