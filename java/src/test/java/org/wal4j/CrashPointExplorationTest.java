@@ -31,7 +31,7 @@ import org.wal4j.io.SimulatedDisk.Loss;
 
 /**
  * Crash-point exploration: a seeded workload (appends, batches, syncs, truncateFront/Back,
- * reset, reopen, segment rollovers) runs on a {@link SimulatedDisk} that loses power at its
+ * reset, readers that truncate under themselves, reopen, segment rollovers) runs on a {@link SimulatedDisk} that loses power at its
  * first, second, ... last I/O call; each crash is imaged with every {@link Loss} and with
  * unsynced directory entries lost or kept, then recovered twice and checked against a model:
  * every record acknowledged durable is there, byte for byte, in LSN order without gaps; no
@@ -111,6 +111,9 @@ class CrashPointExplorationTest {
         long next = 1;
         /** The operations run, each with the I/O call count at its start (printed with a violation). */
         final List<String> trace = new ArrayList<>();
+        /** Readers that truncated under themselves, and how many of those a truncation ended. */
+        int readers;
+        int readersEnded;
         /** Values of concurrent appends that had not returned: each may be at any LSN. */
         final java.util.Set<java.nio.ByteBuffer> floating = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -237,23 +240,18 @@ class CrashPointExplorationTest {
                     for (int i = 0; i < vs.length; i++) {
                         m.appended(first + i, vs[i], always);
                     }
-                } else if (kind < 75) {
+                } else if (kind < 70) {
                     j.sync();
                     m.allDurable();
+                } else if (kind < 75 && !m.log.isEmpty()) {
+                    readWhileTruncating(j, r, m);
                 } else if (kind < 82 && !m.log.isEmpty()) {
                     long to = m.log.firstKey() + r.nextInt((int) (m.log.lastKey() - m.log.firstKey() + 1));
-                    m.truncatingFront(to);
-                    j.truncateFront(to);
-                    m.truncatedFront(j.firstLsn());
+                    truncate(j, m, Truncation.FRONT, to);
                 } else if (kind < 89 && !m.log.isEmpty()) {
-                    long to = Math.max(m.log.firstKey(), m.log.lastKey() - r.nextInt(4));
-                    m.truncatingBack(to);
-                    j.truncateBack(to);
-                    m.truncatedBack(to, to < m.log.lastKey());
+                    truncate(j, m, Truncation.BACK, Math.max(m.log.firstKey(), m.log.lastKey() - r.nextInt(4)));
                 } else if (kind < 92) {
-                    m.resetting();
-                    j.reset();
-                    m.wasReset();
+                    truncate(j, m, Truncation.RESET, 0);
                 } else {
                     j.close();
                     m.observe(j.durableLsn()); // close syncs, unless the journal had failed (the sync thread met the power loss)
@@ -272,6 +270,137 @@ class CrashPointExplorationTest {
     }
 
     private static Journal lastJournal;
+
+    /** What a reader does: {@code replay} with the truncation in its callback, an iterator, or readInto record by record. */
+    private enum Reader { REPLAY, ITERATOR, READ_INTO }
+
+    /** A truncation a reader makes under itself. */
+    private enum Truncation { BACK, FRONT, RESET }
+
+    /**
+     * A reader that truncates the journal under itself when it has read {@code at} records, so
+     * the power may go inside a truncation with a reader open on the segments it cuts. A replay
+     * or an iterator delivers the records of the snapshot it started with, byte for byte and in
+     * order; after a truncateBack or reset that removed a record it had not delivered it ends
+     * with an IOException saying so (a truncateFront may too, when it deletes a segment the
+     * reader still had to read), and otherwise it delivers the whole snapshot. readInto reads
+     * what the journal holds at each call: a removed record is not found.
+     */
+    private static void readWhileTruncating(Journal j, Random r, Model m) throws IOException {
+        Reader reader = Reader.values()[r.nextInt(Reader.values().length)];
+        Truncation truncation = Truncation.values()[r.nextInt(Truncation.values().length)];
+        long first = m.log.firstKey();
+        long last = m.log.lastKey();
+        long from = first + r.nextInt((int) (last - first + 1));
+        long to = first + r.nextInt((int) (last - first + 1));
+        // copies: a TreeMap's entries are its nodes, which the truncation changes
+        List<Map.Entry<Long, byte[]>> snapshot = m.log.tailMap(from, true).entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+        int at = 1 + r.nextInt(snapshot.size());
+        m.trace("reader " + reader + " from " + from + " truncating " + truncation + " to " + to + " after " + at + " records");
+        List<RecordCopy> got = new ArrayList<>();
+        long[] truncatedAfter = {-1}; // the last LSN the reader had when it truncated
+        ThrowingRunnable truncate = () -> {
+            truncatedAfter[0] = got.getLast().lsn;
+            truncate(j, m, truncation, to);
+        };
+        if (reader == Reader.READ_INTO) {
+            byte[] dst = new byte[3000];
+            for (Map.Entry<Long, byte[]> e : snapshot) {
+                byte[] want = m.log.get(e.getKey());
+                if (want == null) {
+                    org.junit.jupiter.api.Assertions.assertThrows(LsnNotFoundException.class, () -> j.readInto(e.getKey(), dst),
+                            "lsn " + e.getKey() + " was truncated away");
+                    continue;
+                }
+                int n = j.readInto(e.getKey(), dst);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want, Arrays.copyOf(dst, n), "readInto lsn " + e.getKey());
+                got.add(new RecordCopy(e.getKey(), want));
+                if (got.size() == at) {
+                    truncate.run();
+                }
+            }
+            m.readers++;
+            return;
+        }
+        IOException ended = null;
+        try {
+            if (reader == Reader.ITERATOR) {
+                java.util.Iterator<JournalRecord> it = j.iterator(from);
+                while (it.hasNext()) {
+                    JournalRecord rec = it.next();
+                    got.add(new RecordCopy(rec.lsn(), rec.value()));
+                    if (got.size() == at) {
+                        truncate.run();
+                    }
+                }
+            } else {
+                j.replay(from, v -> {
+                    got.add(new RecordCopy(v.lsn(), v.valueBytes()));
+                    if (got.size() == at) {
+                        truncate.run();
+                    }
+                });
+            }
+        } catch (java.io.UncheckedIOException e) {
+            ended = endedByTruncation(e.getCause());
+        } catch (IOException e) {
+            ended = endedByTruncation(e);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError("the reader failed", e);
+        }
+        assertTrue(got.size() <= snapshot.size(), "delivered " + got.size() + " of a snapshot of " + snapshot.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(snapshot.get(i).getKey(), got.get(i).lsn, "the snapshot's records in order");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(snapshot.get(i).getValue(), got.get(i).value,
+                    "lsn " + got.get(i).lsn);
+        }
+        boolean removedUndelivered = truncatedAfter[0] >= 0 && truncatedAfter[0] < last
+                && (truncation == Truncation.RESET || (truncation == Truncation.BACK && to < last));
+        if (truncation != Truncation.FRONT) {
+            assertEquals(removedUndelivered, ended != null, "ended=" + ended + " after truncating at lsn " + truncatedAfter[0]);
+        }
+        if (ended == null) {
+            assertEquals(snapshot.size(), got.size(), "a reader that ended normally delivered the whole snapshot");
+        }
+        m.readers++;
+        m.readersEnded += ended == null ? 0 : 1;
+    }
+
+    /** Truncates the journal (back or front to {@code to}, or resets it), telling the model before and after. */
+    private static void truncate(Journal j, Model m, Truncation truncation, long to) throws IOException {
+        switch (truncation) {
+            case BACK -> {
+                m.truncatingBack(to);
+                j.truncateBack(to);
+                m.truncatedBack(to, to < m.log.lastKey());
+            }
+            case FRONT -> {
+                m.truncatingFront(to);
+                j.truncateFront(to);
+                m.truncatedFront(j.firstLsn());
+            }
+            case RESET -> {
+                m.resetting();
+                j.reset();
+                m.wasReset();
+            }
+        }
+    }
+
+    /** {@code e} if it is the reader's end after a truncation; anything else (a failed journal) goes on up. */
+    private static IOException endedByTruncation(IOException e) throws IOException {
+        if (e.getMessage() != null && e.getMessage().contains("truncated away")) {
+            return e;
+        }
+        throw e;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws IOException;
+    }
 
     /**
      * Three threads append two records each at once (group commit). Their LSNs are known only
@@ -472,11 +601,12 @@ class CrashPointExplorationTest {
         workload(dir, disk, config, seed, m, LONG_OPS);
         System.out.printf("random crash points of a long workload (%s, %d operations, seed %d): %d of %d calls explored,"
                 + " %d images recovered, %d bit flips, lost and misdirected writes in durable sealed segments (%d reported as corruption, %d harmless),"
-                + " %d violations%n", config, LONG_OPS, seed, explored[0], calls, 3 * explored[0], flips[0] + flips[1], flips[0],
-                flips[1], violations.size());
+                + " %d readers truncating under themselves (%d ended by it), %d violations%n", config, LONG_OPS, seed, explored[0],
+                calls, 3 * explored[0], flips[0] + flips[1], flips[0], flips[1], m.readers, m.readersEnded, violations.size());
         CrashTally.add("journal random points " + config, explored[0], 3 * explored[0] + flips[0] + flips[1], violations.size());
         violations.stream().limit(20).forEach(System.out::println);
         CrashImages.assertEveryReachablePointExplored(explored[0], points, disk.calls(), calls);
+        assertTrue(m.readersEnded > 0, "some reader was ended by its truncation: readers=" + m.readers);
         assertEquals(List.of(), violations.stream().limit(20).toList());
     }
 
