@@ -48,7 +48,7 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * The CRC covers lsn through value (not the size field, not itself); this was checked
- * against a file written by gohacks ({@code shared/fixtures/gohacks-sample.wal}). A record
+ * against a file written by gohacks (the test fixture {@code gohacks-sample.wal}). A record
  * is valid only if every check of {@link #checkRecord} passes; the log ends at the first
  * record that is not.
  */

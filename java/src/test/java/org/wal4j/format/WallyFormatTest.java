@@ -163,14 +163,7 @@ class WallyFormatTest {
     // ---- the fixture written by go-wally ----
 
     private static Path fixture(String name) {
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        for (Path d = dir; d != null; d = d.getParent()) {
-            Path candidate = d.resolve("shared").resolve("fixtures").resolve(name);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("fixture shared/fixtures/" + name + " not found above user.dir=" + dir);
+        return org.wal4j.io.Fixtures.file(name);
     }
 
     /** (len, sha256) per record, in index order, from the manifest. */

@@ -15,9 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code shared/fixtures/gohacks-sample.wal}, written by the real Go library, and its JSON
- * manifest. The shared directory sits next to the repository (CI clones it there); it is
- * found by walking up from the working directory, or named by {@code -Dwal4j.fixtures=DIR}.
+ * {@code gohacks-sample.wal}, written by the real Go library, and its JSON manifest (a
+ * {@link org.wal4j.io.Fixtures fixture}).
  */
 final class GohacksFixture {
     static final String WAL = "gohacks-sample.wal";
@@ -32,20 +31,7 @@ final class GohacksFixture {
     private GohacksFixture() {}
 
     static Path dir() {
-        String override = System.getProperty("wal4j.fixtures");
-        if (override != null) {
-            return Path.of(override);
-        }
-        List<Path> tried = new ArrayList<>();
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared").resolve("fixtures");
-            tried.add(candidate);
-            if (Files.isRegularFile(candidate.resolve(WAL))) {
-                return candidate;
-            }
-        }
-        return fail("no shared/fixtures/" + WAL + " found above the working directory (tried " + tried
-                + "); clone the shared directory next to the repository or pass -Dwal4j.fixtures=DIR");
+        return org.wal4j.io.Fixtures.dir();
     }
 
     static Path wal() {

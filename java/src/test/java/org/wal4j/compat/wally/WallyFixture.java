@@ -17,9 +17,8 @@ import java.util.regex.Pattern;
 import org.wal4j.format.WallyFormat;
 
 /**
- * The file go-wally wrote ({@code shared/fixtures/wally-sample.wally}) and its manifest. Found
- * by walking up from {@code user.dir} to a directory holding {@code shared/fixtures/} (in CI
- * the repository is cloned with {@code shared/} beside it). Never written to: tests copy it.
+ * The file go-wally wrote ({@code wally-sample.wally}, a {@link org.wal4j.io.Fixtures fixture})
+ * and its manifest. Never written to: tests copy it.
  */
 final class WallyFixture {
     static final String NAME = "wally-sample.wally";
@@ -30,15 +29,7 @@ final class WallyFixture {
     private WallyFixture() {}
 
     static Path file() {
-        Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        for (Path d = start; d != null; d = d.getParent()) {
-            Path candidate = d.resolve("shared").resolve("fixtures").resolve(NAME);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("fixture shared/fixtures/" + NAME + " not found in user.dir=" + start
-                + " or any directory above it");
+        return org.wal4j.io.Fixtures.file(NAME);
     }
 
     static byte[] bytes() throws IOException {
