@@ -31,18 +31,29 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run test crash-total crash-test powercut-tools powercut-test fuzz bench bindings native clean jdk
+.PHONY: run quiet-build-check test crash-total crash-test powercut-tools powercut-test fuzz bench bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
 
 $(CLI_JAR): $(shell find pom.xml java/pom.xml java/src/main native bindings -type f 2>/dev/null)
-	$(MVN) -q -DskipTests -pl java -am package
+	@echo "building $(CLI_JAR) (mvn package, no tests)"
+	@$(MVN) -q -DskipTests -pl java -am package
 
 ## run: build, then `wal4j fsync-test` on $(DATA_DIR) (extra flags: make run ARGS="--seconds 1")
 run: $(CLI_JAR)
 	@mkdir -p $(DATA_DIR)
-	$(JAVA) -jar $(CLI_JAR) fsync-test --dir $(DATA_DIR) $(ARGS)
+	@$(JAVA) -jar $(CLI_JAR) fsync-test --dir $(DATA_DIR) $(ARGS)
+
+## quiet-build-check: fails unless make run's build step runs no test and prints only its one line
+## (.ci/run runs it first)
+quiet-build-check:
+	@rm -rf java/target/surefire-reports java/target/surefire-reports-native-access-off
+	@out=$$($(MAKE) -s -B $(CLI_JAR) 2>&1); rc=$$?; printf '%s\n' "$$out"; [ $$rc = 0 ] || exit $$rc; \
+	  lines=$$(printf '%s\n' "$$out" | sed 's/\x1b\[[0-9;]*m//g' | grep -c .); \
+	  if ls -d java/target/surefire-reports* >/dev/null 2>&1; then echo "make run's build step ran tests"; exit 1; fi; \
+	  if [ "$$lines" != 1 ]; then echo "make run's build step printed $$lines lines, not 1"; exit 1; fi; \
+	  echo "quiet build: no tests ran, one line printed"
 
 ## test: the whole suite, twice: with native access (PosixIo) and without it (JavaIo fallback);
 ## ends with the crash tests' total over both runs (each test adds a line to $(CRASH_TALLY))
