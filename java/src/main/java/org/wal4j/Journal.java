@@ -27,6 +27,7 @@ import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
+import org.wal4j.log.FailStop;
 import org.wal4j.log.Segment;
 import org.wal4j.log.SegmentFiles;
 import org.wal4j.log.SegmentScanner;
@@ -144,7 +145,7 @@ public final class Journal implements AutoCloseable {
     /** Lock held: the record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
     private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
     /** The first failed write, sync, truncate or delete: the journal refuses every later call. */
-    private volatile IOException failure;
+    private final FailStop failStop;
 
     // Durability (all guarded by lock; durableLsn is also read without it)
     private volatile SyncPolicy policy;
@@ -190,6 +191,7 @@ public final class Journal implements AutoCloseable {
         this.options = options;
         this.io = io;
         this.ownerLock = ownerLock;
+        this.failStop = new FailStop("journal dir=" + dir);
         this.policy = options.syncPolicy();
         this.followerSpinNanos = options.followerSpin().toNanos();
         this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
@@ -1650,8 +1652,8 @@ public final class Journal implements AutoCloseable {
     private void awaitDurableLocked(long lsn) throws IOException {
         long epoch = truncations;
         while (durableLsn < lsn && truncations == epoch) {
-            if (failure != null) {
-                throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failure);
+            if (failStop.hasFailed()) {
+                throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failStop.failure());
             }
             if (syncing) {
                 roundDone.awaitUninterruptibly();
@@ -1678,8 +1680,8 @@ public final class Journal implements AutoCloseable {
         }
         long epoch = truncations;
         while (durableLsn < lsn && truncations == epoch) {
-            if (failure != null) {
-                throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failure);
+            if (failStop.hasFailed()) {
+                throw new OutcomeUnknownException(dir, durableLsn + 1, lsn, failStop.failure());
             }
             if (!syncing) {
                 syncRound(); // lead
@@ -1728,7 +1730,7 @@ public final class Journal implements AutoCloseable {
      * their records need.
      */
     private void wakeWaiters() {
-        if (failure == null) {
+        if (!failStop.hasFailed()) {
             for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 if (w.lsn > durableLsn) { // the next leader first: the disk idles until it runs
@@ -1740,7 +1742,7 @@ public final class Journal implements AutoCloseable {
         }
         for (java.util.Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
-            if (w.lsn <= durableLsn || failure != null) {
+            if (w.lsn <= durableLsn || failStop.hasFailed()) {
                 it.remove();
                 w.wake(w.lsn <= durableLsn);
             }
@@ -1832,8 +1834,8 @@ public final class Journal implements AutoCloseable {
         if (error != null) {
             throw failed(error, target);
         }
-        if (failure != null) { // something else failed meanwhile: this fdatasync's 0 is not trusted
-            throw new OutcomeUnknownException(dir, durableLsn + 1, Math.max(target, durableLsn + 1), failure);
+        if (failStop.hasFailed()) { // something else failed meanwhile: this fdatasync's 0 is not trusted
+            throw new OutcomeUnknownException(dir, durableLsn + 1, Math.max(target, durableLsn + 1), failStop.failure());
         }
         if (target > durableLsn) {
             durableLsn = target;
@@ -1868,11 +1870,11 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         try {
             while (true) {
-                while (!pending.isEmpty() && (failure != null || pending.peekFirst().lsn() <= durableLsn)) {
+                while (!pending.isEmpty() && (failStop.hasFailed() || pending.peekFirst().lsn() <= durableLsn)) {
                     done.add(pending.pollFirst());
                 }
                 if (!done.isEmpty()) {
-                    IOException f = failure;
+                    IOException f = failStop.failure();
                     long durable = durableLsn;
                     lock.unlock();
                     try {
@@ -1883,7 +1885,7 @@ public final class Journal implements AutoCloseable {
                     done.clear();
                     continue;
                 }
-                if (failure == null && lastLsn > durableLsn && (!pending.isEmpty() || syncDue())) {
+                if (!failStop.hasFailed() && lastLsn > durableLsn && (!pending.isEmpty() || syncDue())) {
                     try {
                         awaitDurableLocked(lastLsn);
                     } catch (IOException e) {
@@ -1891,7 +1893,7 @@ public final class Journal implements AutoCloseable {
                     }
                     continue;
                 }
-                if (closed || failure != null || (policy.mode() != SyncMode.INTERVAL && pending.isEmpty())) {
+                if (closed || failStop.hasFailed() || (policy.mode() != SyncMode.INTERVAL && pending.isEmpty())) {
                     return;
                 }
                 long waitNanos = nanosUntilDue();
@@ -2008,12 +2010,12 @@ public final class Journal implements AutoCloseable {
     private IOException makeAppendedDurable() {
         lock.lock();
         try {
-            if (failure != null) { // nothing written since the last good sync can be trusted: no sync now
-                return new JournalFailedException(dir, failure);
+            if (failStop.hasFailed()) { // nothing written since the last good sync can be trusted: no sync now
+                return new JournalFailedException(dir, failStop.failure());
             }
             while (durableLsn < lastLsn || syncing) {
-                if (failure != null) {
-                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
+                if (failStop.hasFailed()) {
+                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failStop.failure());
                 }
                 if (syncing) {
                     roundDone.awaitUninterruptibly();
@@ -2108,8 +2110,8 @@ public final class Journal implements AutoCloseable {
         if (closing) {
             throw new JournalClosedException(dir);
         }
-        if (failure != null) {
-            throw new JournalFailedException(dir, failure);
+        if (failStop.hasFailed()) {
+            throw new JournalFailedException(dir, failStop.failure());
         }
     }
 
@@ -2118,7 +2120,7 @@ public final class Journal implements AutoCloseable {
      * journal to be quiet or runs, then checks the journal is open.
      */
     private void awaitAppendGate() throws IOException {
-        while (quiescing > 0 && !closing && failure == null) {
+        while (quiescing > 0 && !closing && !failStop.hasFailed()) {
             appendGate.awaitUninterruptibly();
         }
         checkOpen();
@@ -2135,8 +2137,8 @@ public final class Journal implements AutoCloseable {
         quiescing++;
         try {
             while (syncing || durableLsn < lastLsn) {
-                if (failure != null) {
-                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failure);
+                if (failStop.hasFailed()) {
+                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failStop.failure());
                 }
                 if (syncing) {
                     roundDone.awaitUninterruptibly();
@@ -2158,11 +2160,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Records the first failure of a write, sync, truncation or deletion; returns it to throw. */
+    /**
+     * Lock held: records the first failure of a write, sync, truncation or deletion, and wakes
+     * every thread that waits on the journal, to learn it; returns {@code e} to throw.
+     */
     private IOException fail(IOException e) {
-        if (failure == null) {
-            failure = e;
-            LOG.log(System.Logger.Level.ERROR, "wal4j journal failed; every later call will be refused: dir=" + dir, e);
+        if (failStop.fail(e)) {
             roundDone.signalAll();
             syncerWake.signalAll();
             appendGate.signalAll();

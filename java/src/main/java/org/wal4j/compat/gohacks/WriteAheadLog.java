@@ -31,6 +31,7 @@ import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
+import org.wal4j.log.FailStop;
 
 /**
  * The gohacks {@code wal} package's write-ahead log, ported: one WALX file
@@ -165,7 +166,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private MemorySegment encodeBuffer;
 
     private volatile Policy policy;
-    private volatile IOException failure;
+    private final FailStop failStop;
     private volatile boolean closed;
 
     // Guarded by syncerGuard.
@@ -176,6 +177,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private WriteAheadLog(Path path, IoBackend io, IoFile file, RecoveryReport recovery, ExclusiveLock lock,
                           List<IoFile> heldOpen) {
         this.path = path;
+        this.failStop = new FailStop("WALX log path=" + path);
         this.io = io;
         this.file = file;
         this.recovery = recovery;
@@ -640,7 +642,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 syncer.stop();
                 syncer = null;
             }
-            if (policy.syncsByTime() && failure == null) {
+            if (policy.syncsByTime() && !failStop.hasFailed()) {
                 syncer = new IntervalSyncer(SYNC_THREAD_PREFIX + path, policy.syncEvery(), this::syncInBackground);
                 syncer.start();
             }
@@ -790,7 +792,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 return;
             }
             closed = true;
-            IOException error = failure != null ? failedException() : null;
+            IOException error = failStop.hasFailed() ? failedException() : null;
             if (error == null && end != syncedEnd) {
                 try {
                     file.datasync();
@@ -857,7 +859,7 @@ public final class WriteAheadLog implements AutoCloseable {
 
     /** Whether a write or sync failed (every operation now throws). */
     public boolean isFailed() {
-        return failure != null;
+        return failStop.hasFailed();
     }
 
     /** The background sync thread, or null: for tests. */
@@ -870,19 +872,14 @@ public final class WriteAheadLog implements AutoCloseable {
     @Override
     public String toString() {
         return "WriteAheadLog[path=" + path + " io=" + io.name() + (closed ? " closed" : "")
-                + (failure != null ? " failed" : "") + "]";
+                + (failStop.hasFailed() ? " failed" : "") + "]";
     }
 
     // ---------------------------------------------------------------- state
 
     /** Marks the log failed with its first failure; returns {@code e} for the caller to throw. */
     private IOException fail(IOException e) {
-        synchronized (this) {
-            if (failure == null) {
-                failure = e;
-                LOG.log(System.Logger.Level.ERROR, "WALX log failed; every later call fails: path=" + path, e);
-            }
-        }
+        failStop.fail(e);
         return e;
     }
 
@@ -894,13 +891,13 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     private void checkNotFailed() throws IOException {
-        if (failure != null) {
+        if (failStop.hasFailed()) {
             throw failedException();
         }
     }
 
     private IOException failedException() {
-        IOException first = failure;
+        IOException first = failStop.failure();
         return new IOException("log failed earlier; reopen to recover: path=" + path + " firstFailure="
                 + first.getMessage(), first);
     }

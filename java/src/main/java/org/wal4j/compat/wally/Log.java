@@ -17,6 +17,7 @@ import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
+import org.wal4j.log.FailStop;
 import org.wal4j.log.OffsetIndex;
 
 /**
@@ -102,12 +103,13 @@ public final class Log implements Closeable {
     private long cursorIndex;
     private long cursorOffset;
     private boolean closed;
-    private IOException failure;
+    private final FailStop failStop;
     /** index.count(), published for lastIndex() without the lock (written under it). */
     private volatile long lastIndex;
 
     private Log(Path path, IoFile file, ExclusiveLock lock, Options options, Arena arena) throws IOException {
         this.path = path;
+        this.failStop = new FailStop("go-wally log path=" + path);
         this.file = file;
         this.fileLock = lock;
         this.noSync = options.noSync();
@@ -344,7 +346,7 @@ public final class Log implements Closeable {
             }
             closed = true;
             IOException error = null;
-            if (failure == null) {
+            if (!failStop.hasFailed()) {
                 try {
                     flushStaged();
                     if (!noSync) {
@@ -726,16 +728,14 @@ public final class Log implements Closeable {
         if (closed) {
             throw new LogClosedException(path);
         }
-        if (failure != null) {
-            throw new LogFailedException(path, failure);
+        if (failStop.hasFailed()) {
+            throw new LogFailedException(path, failStop.failure());
         }
     }
 
     /** Puts the log in the failed state (keeping the first cause) and returns the exception to throw. */
     private LogFailedException fail(IOException e) {
-        if (failure == null) {
-            failure = e;
-        }
-        return new LogFailedException(path, failure);
+        failStop.fail(e);
+        return new LogFailedException(path, failStop.failure());
     }
 }
