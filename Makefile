@@ -1,5 +1,5 @@
 # wal4j — see README.md. `make run` and `make test` do all the set-up a fresh
-# machine needs, given a JDK >= 22, Maven, gcc and make.
+# machine needs, given a JDK >= 25, Maven, gcc and make.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
@@ -86,7 +86,7 @@ crash-total:
 ## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 14),
 ## and long workloads of LONG_OPS operations (400 in make test) crashed at POINTS random calls each
 ## (300 in make test), LONG_SEED choosing the run; CONCURRENT=false leaves out the concurrent
-## appenders and INTERVAL mode (see the README)
+## appenders and INTERVAL mode (see docs/test-suite.md)
 SEEDS ?= 25
 LONG_OPS ?= 2000
 POINTS ?= 2000

@@ -33,8 +33,8 @@ import org.wal4j.log.SegmentFiles;
 import org.wal4j.log.SegmentScanner;
 
 /**
- * A write-ahead log: a directory of segment files in the journal format (see the README's
- * "On-disk format"). Records carry an LSN, a timestamp, a key (may be empty) and a value.
+ * A write-ahead log: a directory of segment files in the journal format (see docs/format.md,
+ * "The journal"). Records carry an LSN, a timestamp, a key (may be empty) and a value.
  *
  * <p><b>LSNs.</b> {@link #append(byte[])} assigns the next LSN (1 for an empty journal,
  * then last + 1, like go-wally's index); {@link #append(long, long, byte[], byte[])} takes
@@ -2657,7 +2657,7 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Keeps the records with LSN <= {@code lsn} and removes the rest, durably: later segments
-     * are deleted (newest first, then the directory is synced) and the segment holding
+     * are deleted (newest first, the directory synced after each) and the segment holding
      * {@code lsn} is cut after it and synced. LSNs of removed records may be appended again.
      */
     public void truncateBack(long lsn) throws IOException {

@@ -300,9 +300,9 @@ public final class JournalOptions {
          * {@code recycle_log_file_num}): a journal that checkpoints then writes each byte
          * once, not twice. A recycled segment's header says so; recovery ends its log at the
          * first frame that is not its own, as it does at zeros (the former segment's frames
-         * have another salt and LSNs below the new segment's). What recovery cannot tell there
-         * is a torn last write from the former contents, so in a recycled segment a torn
-         * tail is cut without being reported. Applies only with {@link #preallocate} and
+         * have another salt and LSNs below the new segment's). A torn last write whose record
+         * header reached the disk is cut and reported there as anywhere; one torn before its
+         * header did cannot be told from the former contents, and is cut without a report. Applies only with {@link #preallocate} and
          * O_DIRECT ({@link #direct}): a buffered write of part of a page that is not cached
          * reads the page first, which a recycled file's old pages would make every small
          * append pay. Only files of exactly {@link #segmentBytes} are kept; the rest, and any
@@ -335,7 +335,7 @@ public final class JournalOptions {
          * (group commit) yields in a loop before it parks. Spinning keeps the cores busy, so
          * the appender sees the sync's end at once instead of being woken (an idle virtual CPU
          * takes tens of microseconds to wake); it costs CPU time for as long as it lasts, and
-         * helps only with many concurrent appenders (see the README's figures). Default
+         * helps only with many concurrent appenders (see docs/measurements.md). Default
          * {@link java.time.Duration#ZERO}: park at once.
          */
         public Builder followerSpin(java.time.Duration spin) {
@@ -352,7 +352,7 @@ public final class JournalOptions {
          * the journal creates gets the same bits plus search ({@code x}) wherever read is
          * given (0600: 0700). Records are often a database's contents, so the default is
          * 0600: owner only. 0640 or 0644 let a group or everyone read the journal (a backup
-         * user, {@code wal4j verify} run as another user); the owner must keep read and write.
+         * user, a tool run as another user); the owner must keep read and write.
          * Existing files keep their mode. Default 0600.
          */
         public Builder fileMode(int mode) {

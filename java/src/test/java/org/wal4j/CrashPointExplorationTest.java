@@ -615,7 +615,7 @@ class CrashPointExplorationTest {
      * unsynced write lost) gets one bit flipped at a random offset of a random sealed segment
      * that a segment header records as synced ({@code durableSegmentId}). Recovery must refuse
      * with {@link CorruptionException} or give every durable record intact (the bit fell in
-     * zero fill or in bytes no record needs). Left out, as the README says: the active
+     * zero fill or in bytes no record needs). Left out, as docs/test-suite.md says ("Known gap"): the active
      * segment and a sealed one whose sync no header records yet (NONE and INTERVAL rollovers
      * do not sync): damage to frames no later durable mark speaks of looks like a torn write.
      * Counts each outcome in {@code flips}; returns what is wrong, or null.

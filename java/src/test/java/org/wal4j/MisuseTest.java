@@ -18,7 +18,7 @@ import org.wal4j.io.ScratchMount;
 import org.wal4j.log.SegmentFiles;
 
 /**
- * Bad journal directories (README, "Bad input and misuse"): a segment from another journal
+ * Bad journal directories (docs/durability.md, "Bad input and misuse"): a segment from another journal
  * added at the end or in the middle, a file that is not a segment, a read-only filesystem.
  * Each gets a clear exception (or is ignored, for a file that is no segment) and leaves every
  * file exactly as it was.

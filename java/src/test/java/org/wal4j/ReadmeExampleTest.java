@@ -3,7 +3,7 @@ package org.wal4j;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,7 +88,7 @@ class ReadmeExampleTest {
     void theExampleIsTheReadmes() throws IOException {
         Path readme = Path.of("..", "README.md");
         Path source = Path.of("src", "test", "java", "org", "wal4j", "ReadmeExampleTest.java");
-        assumeTrue(Files.isRegularFile(readme) && Files.isRegularFile(source),
+        assertTrue(Files.isRegularFile(readme) && Files.isRegularFile(source),
                 "run from the java/ module of a checkout: no " + readme.toAbsolutePath() + " or " + source.toAbsolutePath());
         List<String> readmeLines = Files.readAllLines(readme, UTF_8);
         int embedding = readmeLines.indexOf("## Embedding");

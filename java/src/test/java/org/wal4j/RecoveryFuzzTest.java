@@ -28,7 +28,7 @@ import org.wal4j.format.JournalFormat;
  * forever; they give a valid prefix or a clear corruption error, and a port that refuses a
  * file leaves it as it was. Under {@code make test} each target runs its corpus
  * ({@code src/test/resources/org/wal4j/RecoveryFuzzTestInputs/}, seeded by {@link FuzzCorpus}
- * and grown by fuzzing runs) as regression tests; {@code make fuzz} fuzzes (see the README).
+ * and grown by fuzzing runs) as regression tests; {@code make fuzz} fuzzes (see docs/test-suite.md, "Long runs").
  */
 @org.junit.jupiter.api.extension.ExtendWith(QuietJournalLog.class)
 class RecoveryFuzzTest {

@@ -35,8 +35,8 @@ import org.wal4j.io.OpenFlag;
 import org.wal4j.io.PosixIo;
 
 /**
- * The journal's NoSync paths, against go-wally's figures measured on the same machine
- * (issue 3): Append NoSync 4 KiB 5.9 us/op (694 MB/s), AppendBatch 4 KiB x16 2.3 GB/s,
+ * The journal's NoSync paths, against go-wally's figures measured on the same machine:
+ * Append NoSync 4 KiB 5.9 us/op (694 MB/s), AppendBatch 4 KiB x16 2.3 GB/s,
  * ReadInto 4 KiB 1.9 us/op with 0 allocs/op. Run with {@code -prof gc} for bytes per op.
  * Journals live under {@code -Dwal4j.bench.dir} (default {@code ./data}).
  */

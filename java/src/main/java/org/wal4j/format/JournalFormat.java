@@ -5,8 +5,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The journal format: the segment header and the frames of wal4j's own segmented log. The
- * README's "On-disk format" section is the specification; this class carries its offsets.
+ * The journal format: the segment header and the frames of wal4j's own segmented log.
+ * docs/format.md ("The journal") is the specification; this class carries its offsets.
  * All integers are little-endian.
  *
  * <pre>
@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
  *   0  magic          u64  "WAL4JSEG" (0x4745534a344c4157)
  *   8  version        u32  2
  *  12  headerBytes    u32  4096: where the first frame starts
- *  16  segmentId      u64  never reused within a journal; successor = predecessor + 1
- *  24  baseLsn        u64  the LSN of the segment's first record; all its LSNs are >= it
+ *  16  segmentId      u64  never reused within a journal: a successor's is greater
+ *  24  baseLsn        u64  its records' LSNs are all >= it (the first record's, unless a caller LSN or a reset skipped some)
  *  32  salt           u32  random per segment; mixed into every frame CRC
  *  36  flags          u32  bit 0 RECYCLED: the file held an earlier segment of this journal;
  *                          the bytes after this segment's frames may be that segment's (frames
@@ -25,7 +25,7 @@ import java.nio.ByteOrder;
  *                          do. Other bits: 0; a reader rejects a header with one set
  *  40  prevSegmentId  u64  0 for the first segment of a journal
  *  48  prevLastLsn    u64  the last LSN of the predecessor when this segment was created
- *  56  prevEndOffset  u64  the byte offset where the predecessor's frames end (durable)
+ *  56  prevEndOffset  u64  the byte offset where the predecessor's frames end
  *  64  createdMillis  u64  wall clock at creation (informational)
  *  72  durableSegmentId u64  every segment with an id <= this was sealed and synced
  *                          when this header was written (0: none known)

@@ -271,12 +271,12 @@ public final class CrashImages {
                     + " after ops " + trace);
         }
 
-        /** The tolerated findings, {@code "; tolerated, as the README documents: 3 <note>; ..."}, or "". */
+        /** The tolerated findings, {@code "; tolerated, as docs/format.md documents: 3 <note>; ..."}, or "". */
         private String tolerated() {
             if (notes.isEmpty()) {
                 return "";
             }
-            StringBuilder b = new StringBuilder("; tolerated, as the README documents:");
+            StringBuilder b = new StringBuilder("; tolerated, as docs/format.md documents:");
             notes.forEach((n, count) -> b.append(' ').append(count).append(' ').append(n).append(';'));
             return b.substring(0, b.length() - 1);
         }

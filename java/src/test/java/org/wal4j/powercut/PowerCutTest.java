@@ -589,7 +589,7 @@ class PowerCutTest {
                     // block the new end falls in and may write that block before it commits the
                     // new size, so the old size can come back with zeros after record k, which
                     // WALLY reads as empty records. The record was being removed; see the phantom
-                    // note above and the README's "property of the format".
+                    // note above and docs/format.md's "property of the format".
                     zeroedByUnfinishedTruncation++;
                     it.remove();
                 } else {

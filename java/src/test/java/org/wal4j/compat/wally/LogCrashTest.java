@@ -279,7 +279,7 @@ class LogCrashTest {
          * a truncateBack that a returned fdatasync made durable; the second recovery gives the
          * same records; the next append gets the next index.
          *
-         * <p>Two outcomes the README documents are tolerated and counted, nothing else: open
+         * <p>Two outcomes docs/format.md documents ("go-wally") are tolerated and counted, nothing else: open
          * refuses the file as not a log (its first record invalid, the file left as it was)
          * when no record in it was acknowledged durable: a crash during the first append to an
          * empty file, or with noSync anywhere before the first sync; and after a
@@ -319,7 +319,7 @@ class LogCrashTest {
                         // Zeros read as empty records, and what follows them is read on, at
                         // shifted indexes (old bytes a crash left behind them, in noSync mode
                         // even records an unsynced truncateBack had cut): past the durable records
-                        // the format cannot tell. The README says so.
+                        // the format cannot tell. docs/format.md says so.
                         note.accept("images with empty records read from zero-filled space (and records after them)");
                         break;
                     }
