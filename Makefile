@@ -86,17 +86,20 @@ crash-total:
 ## crash-test: the crash-point explorations (journal, gohacks and go-wally ports) with more seeds (SEEDS=25 by default; make test runs 14),
 ## and long workloads of LONG_OPS operations (400 in make test) crashed at POINTS random calls each
 ## (300 in make test), LONG_SEED choosing the run; CONCURRENT=false leaves out the concurrent
-## appenders and INTERVAL mode (see docs/test-suite.md)
+## appenders and INTERVAL mode (see docs/test-suite.md). The tests' own timeouts, sized for make test, are off:
+## CRASH_TIMEOUT (seconds, 6 hours by default) bounds each of the two test runs instead
 SEEDS ?= 25
 LONG_OPS ?= 2000
 POINTS ?= 2000
 LONG_SEED ?= 11
 CONCURRENT ?= true
+CRASH_TIMEOUT ?= 21600
 crash-test:
 	@rm -f $(CRASH_TALLY)
 	$(MVN) -pl native,java test -Dtest='CrashPointExplorationTest,WriteAheadLogCrashTest,LogCrashTest' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dwal4j.crash.seeds=$(SEEDS) -Dwal4j.crash.concurrent=$(CONCURRENT) -Dwal4j.crash.longOps=$(LONG_OPS) \
-	  -Dwal4j.crash.randomPoints=$(POINTS) -Dwal4j.crash.longSeed=$(LONG_SEED); rc=$$?; $(MAKE) -s crash-total; exit $$rc
+	  -Dwal4j.crash.randomPoints=$(POINTS) -Dwal4j.crash.longSeed=$(LONG_SEED) \
+	  -Djunit.jupiter.execution.timeout.mode=disabled -Dsurefire.timeout=$(CRASH_TIMEOUT); rc=$$?; $(MAKE) -s crash-total; exit $$rc
 
 ## fuzz: Jazzer fuzzes each target of RecoveryFuzzTest for FUZZ_TIME (new inputs go to java/.cifuzz-corpus/)
 FUZZ_TIME ?= 60s

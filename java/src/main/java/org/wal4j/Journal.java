@@ -21,6 +21,7 @@ import org.wal4j.format.FrameCrc;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
 import org.wal4j.io.AlreadyOpenException;
+import org.wal4j.io.DeviceReads;
 import org.wal4j.io.Errno;
 import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
@@ -769,6 +770,29 @@ public final class Journal implements AutoCloseable {
     private record Tail(long end, long dirtyEnd, long validFrames, long syncedEnd, long durableMark, long firstDurableMark) {}
 
     private Tail inspectTail(Segment segment, long from, long fileBytes) throws IOException {
+        IoFile device = DeviceReads.openOrNull(io, segment.path());
+        try {
+            return inspectTail(segment, from, fileBytes, device);
+        } finally {
+            if (device != null) {
+                device.close();
+            }
+        }
+    }
+
+    /**
+     * Reads the tail through {@code device} (O_DIRECT: what the device holds), or, where the
+     * filesystem refuses O_DIRECT ({@code device} null), through the page cache, writing each
+     * chunk back as it reads it so that the next fdatasync puts on the device what the cache
+     * shows. Either way the tail recovery sees is the device's: after a failed fdatasync that
+     * dropped a write of zeros (a truncation's, a cut's), the page cache shows zeros where the
+     * device still holds the removed frames, and a reopen in the same boot would append in
+     * front of them and seal the segment; after a power loss a scan would find them past the
+     * end its successor recorded. Seen from the device they are a dirty tail, and cut.
+     */
+    private Tail inspectTail(Segment segment, long from, long fileBytes, IoFile device) throws IOException {
+        IoFile f = device != null ? device : segment.file();
+        long alignment = device != null ? device.directAlignment() : 1;
         long found = 0;
         long nonZeroEnd = from;
         long foundEnd = from;
@@ -779,14 +803,20 @@ public final class Journal implements AutoCloseable {
         FrameDecoder d = new FrameDecoder();
         long pos = from;
         while (pos < fileBytes) {
-            long want = Math.min(readBuffer.byteSize(), fileBytes - pos);
-            long n = segment.file().read(pos, readBuffer.asSlice(0, want));
+            long start = pos - pos % alignment; // O_DIRECT: aligned offset and length (only the first read is not)
+            long want = Math.min(readBuffer.byteSize(), alignUp(fileBytes - start, alignment));
+            long got = f.read(start, readBuffer.asSlice(0, want));
+            if (device == null && got > 0) {
+                f.write(start, readBuffer.asSlice(0, got));
+            }
+            MemorySegment buf = readBuffer.asSlice(pos - start);
+            long n = Math.max(0, Math.min(got, fileBytes - start) - (pos - start));
             long i = pos == from ? JournalFormat.FRAME_ALIGNMENT : 0; // the frame at the cut is the invalid one
             if (pos == from && segment.header().recycled()) {
-                foundEnd = Math.max(foundEnd, from + ownTornFrameBytes(readBuffer, n, fileBytes - from, lastGoodLsn));
+                foundEnd = Math.max(foundEnd, from + ownTornFrameBytes(buf, n, fileBytes - from, lastGoodLsn));
             }
             while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
-                int s = d.decode(readBuffer, i, n, segment.salt());
+                int s = d.decode(buf, i, n, segment.salt());
                 if (s == FrameDecoder.RECORD && d.lsn() > lastGoodLsn) {
                     found++;
                     i += d.frameBytes();
@@ -803,14 +833,17 @@ public final class Journal implements AutoCloseable {
                     i += JournalFormat.FRAME_ALIGNMENT;
                 }
             }
-            long lastNonZero = lastNonZeroByte(readBuffer, n);
+            long lastNonZero = lastNonZeroByte(buf, n);
             if (lastNonZero >= 0) {
                 nonZeroEnd = pos + lastNonZero + 1;
             }
             pos += n;
-            if (n < want) {
+            if (got < want) {
                 break;
             }
+        }
+        if (device == null && pos > from) {
+            segment.file().datasync(); // the rewritten tail, before anything is appended in front of it
         }
         return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found, syncedEnd, durableMark, firstDurableMark);
     }

@@ -25,10 +25,9 @@ import org.wal4j.format.WalxFormat;
 import org.wal4j.format.WalxFormat.HeaderState;
 import org.wal4j.format.WalxFormat.RecordState;
 import org.wal4j.io.Closing;
-import org.wal4j.io.Errno;
+import org.wal4j.io.DeviceReads;
 import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
-import org.wal4j.io.IoCallException;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
 import org.wal4j.log.FailStop;
@@ -389,16 +388,12 @@ public final class WriteAheadLog implements AutoCloseable {
      * nothing.
      */
     private static IoFile openDirect(IoBackend io, Path path) throws IOException {
-        try {
-            return io.open(path, OpenFlag.READ, OpenFlag.DIRECT);
-        } catch (IoCallException e) {
-            if (e.errno() != Errno.EINVAL && e.errno() != 0) {
-                throw e;
-            }
+        IoFile direct = DeviceReads.openOrNull(io, path);
+        if (direct == null) {
             LOG.log(System.Logger.Level.DEBUG, "O_DIRECT refused, so open rewrites the file through the page cache"
-                    + " and syncs it before scanning it: path={0}: {1}", path, e.getMessage());
-            return null;
+                    + " and syncs it before scanning it: path={0}", path);
         }
+        return direct;
     }
 
     /**
