@@ -302,7 +302,8 @@ public final class JournalOptions {
          * first frame that is not its own, as it does at zeros (the former segment's frames
          * have another salt and LSNs below the new segment's). A torn last write whose record
          * header reached the disk is cut and reported there as anywhere; one torn before its
-         * header did cannot be told from the former contents, and is cut without a report. Applies only with {@link #preallocate} and
+         * header did cannot be told from the former contents, and is cut without a report.
+         * Applies only with {@link #preallocate} and
          * O_DIRECT ({@link #direct}): a buffered write of part of a page that is not cached
          * reads the page first, which a recycled file's old pages would make every small
          * append pay. Only files of exactly {@link #segmentBytes} are kept; the rest, and any
