@@ -1,0 +1,400 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wal4j.format.FrameDecoder;
+import org.wal4j.format.JournalFormat;
+import org.wal4j.log.Segment;
+
+/**
+ * Reads: a record by LSN (through the segment's index, then a mapping or one read of
+ * exactly the frame where it can), and cursors over a snapshot of the journal for
+ * {@link Journal#replay} and {@link Journal#iterator}, which truncations tell when they remove
+ * records a cursor still has to deliver.
+ *
+ * <p>Guarded by the journal's lock: {@link #decoder}, {@link #readBuffer}, {@link #located}
+ * and {@link #cursors}. A cursor reads under the lock (so no file is closed or cut under it)
+ * and decodes outside it; its own state belongs to the one thread that drives it.
+ *
+ * <p>Invariants: a record just appended is readable at once (staged frames are written to
+ * the page cache before a read of the active segment); a cursor delivers only records of its
+ * snapshot, in LSN order, and ends with an {@link IOException} rather than deliver anything
+ * else once a truncation removed one it had yet to deliver.
+ */
+final class Reader {
+    private static final int READ_CHUNK_BYTES = 1 << 20;
+    private static final long SCAN_READ_BYTES = 64 << 10;
+
+    private final ReentrantLock lock;
+    private final Lifecycle lifecycle;
+    private final SegmentSet segments;
+    private final Committer committer;
+    private final FrameDecoder decoder = new FrameDecoder();
+    /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
+    private MemorySegment readBuffer;
+    /** The memory {@link #decoder}'s offsets refer to after {@link #locate}: a mapping or {@link #readBuffer}. */
+    private MemorySegment located;
+    /** The record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
+    private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    Reader(ReentrantLock lock, Lifecycle lifecycle, SegmentSet segments, Committer committer, Arena arena) {
+        this.lock = lock;
+        this.lifecycle = lifecycle;
+        this.segments = segments;
+        this.committer = committer;
+        this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
+    }
+
+    /** See {@link Journal#read}. */
+    JournalRecord read(long lsn) throws IOException {
+        lock.lock();
+        try {
+            locate(lsn);
+            MemorySegment buf = located;
+            byte[] key = buf.asSlice(decoder.keyOffset(), decoder.keyLength()).toArray(ValueLayout.JAVA_BYTE);
+            byte[] value = buf.asSlice(decoder.valueOffset(), decoder.valueLength()).toArray(ValueLayout.JAVA_BYTE);
+            return new JournalRecord(lsn, decoder.timestamp(), key, value);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** See {@link Journal#readInto(long, MemorySegment)}. */
+    long readInto(long lsn, MemorySegment dst) throws IOException {
+        lock.lock();
+        try {
+            locate(lsn);
+            long n = decoder.valueLength();
+            if (dst.byteSize() < n) {
+                throw new IllegalArgumentException("dst bytes=" + dst.byteSize() + " < value bytes=" + n + " lsn=" + lsn);
+            }
+            MemorySegment.copy(located, decoder.valueOffset(), dst, 0, n);
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Finds {@code lsn} and leaves its frame decoded in {@link #decoder} over {@link #located};
+     * returns the frame's file offset.
+     */
+    private long locate(long lsn) throws IOException {
+        lifecycle.checkOpen();
+        if (lsn <= 0) {
+            throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
+        }
+        Segment segment = segments.segmentFor(lsn);
+        if (segment == null) {
+            throw segments.notFound(lsn);
+        }
+        segments.loaded(segment);
+        if (segment == segments.active()) {
+            committer.flushForRead(); // read-your-writes: staged frames go to the page cache first
+        }
+        long offset = segment.index().floorOffset(lsn);
+        if (offset < 0) {
+            offset = JournalFormat.HEADER_BLOCK_BYTES;
+        }
+        long end = segment.endOffset();
+        // Exactly the frame when the index knows where it and the next one start; larger
+        // sequential reads when frames must be stepped over.
+        long chunk = SCAN_READ_BYTES;
+        if (segment.index().exactOffset(lsn) >= 0) {
+            long next = segment.index().nextOffset(lsn);
+            chunk = (next >= 0 ? next : end) - offset;
+            // Sealed and preallocated segments are read through a mapping: no system call. A
+            // growing active file is not (it would be mapped again after every append).
+            MemorySegment map = segment != segments.active() || segment.reserved() ? segment.mapping(end) : null;
+            if (map != null && decoder.decode(map, segment.mappingView(), offset, end, segment.salt()) == FrameDecoder.RECORD
+                    && decoder.lsn() == lsn) {
+                located = map;
+                return offset;
+            } // anything else: the read below finds it or says precisely what is wrong
+        }
+        while (offset < end) {
+            long want = Math.min(Math.min(chunk, readBuffer.byteSize()), end - offset);
+            long n = segment.file().read(offset, readBuffer.asSlice(0, want));
+            long pos = 0;
+            while (pos < n) {
+                int status = decoder.decode(readBuffer, pos, n, segment.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    if (pos == 0) {
+                        chunk = Math.max(chunk, decoder.frameBytes() + JournalFormat.COMMON_HEADER_BYTES);
+                    }
+                    break;
+                }
+                if (status == FrameDecoder.SKIP) {
+                    pos += decoder.frameBytes();
+                    continue;
+                }
+                if (status != FrameDecoder.RECORD) {
+                    throw new CorruptionException(segment.path(), offset + pos, -1,
+                            "unreadable frame while looking for lsn=" + lsn + ": " + decoder.reason());
+                }
+                if (decoder.lsn() == lsn) {
+                    if (pos > 0) { // keep the frame at the buffer's start for the caller
+                        MemorySegment.copy(readBuffer, pos, readBuffer, 0, decoder.frameBytes());
+                        decoder.decode(readBuffer, 0, decoder.frameBytes(), segment.salt());
+                    }
+                    located = readBuffer;
+                    return offset + pos;
+                }
+                if (decoder.lsn() > lsn) {
+                    throw segments.notFound(lsn);
+                }
+                pos += decoder.frameBytes();
+            }
+            if (pos == 0) {
+                if (offset + want >= end || n < want) {
+                    throw new CorruptionException(segment.path(), offset, -1,
+                            "a frame of " + decoder.frameBytes() + " bytes runs past the segment's end");
+                }
+                if (decoder.frameBytes() > readBuffer.byteSize()) {
+                    readBuffer = Recovery.atLeast(readBuffer, decoder.frameBytes()); // written under larger limits
+                }
+            }
+            offset += pos;
+        }
+        throw segments.notFound(lsn);
+    }
+
+    // ---------------------------------------------------------------- cursors
+
+    /** See {@link Journal#replay}. */
+    long replay(long fromLsn, ReplayCallback callback) throws Exception {
+        RecordCursor cursor = new RecordCursor(fromLsn);
+        long count = 0;
+        while (cursor.next()) {
+            callback.accept(cursor.view);
+            count++;
+        }
+        return count;
+    }
+
+    /** See {@link Journal#iterator}. */
+    java.util.Iterator<JournalRecord> iterator(long fromLsn) throws IOException {
+        RecordCursor cursor = new RecordCursor(fromLsn);
+        return new java.util.Iterator<>() {
+            private Boolean ready;
+
+            @Override
+            public boolean hasNext() {
+                if (ready == null) {
+                    try {
+                        ready = cursor.next();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                return ready;
+            }
+
+            @Override
+            public JournalRecord next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException("no record after lsn=" + cursor.view.lsn);
+                }
+                ready = null;
+                RecordView v = cursor.view;
+                return new JournalRecord(v.lsn, v.timestamp, v.keyBytes(), v.valueBytes());
+            }
+        };
+    }
+
+    /**
+     * Walks a snapshot of the journal in large sequential reads, one record at a time. Each
+     * read happens under the journal's lock, so no file is closed or cut under it; decoding
+     * and the caller's work happen outside it.
+     */
+    private final class RecordCursor {
+        private final long fromLsn;
+        /** The last LSN of the snapshot: no record above it is delivered. */
+        private final long snapshotLastLsn;
+        /** The lowest LSN a truncation since the snapshot kept everything up to (removed all above); MAX_VALUE if none. */
+        private volatile long removedAbove = Long.MAX_VALUE;
+        /** The last LSN delivered (fromLsn - 1 before the first). */
+        private long delivered;
+        private final List<Segment> snapshot;
+        private final long[] ends;
+        private final RecordView view = new RecordView();
+        private final FrameDecoder d = new FrameDecoder();
+        private MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
+        private MemorySegment readOnlyBuf = buf.asReadOnly();
+        private int segmentIndex = -1;
+        private Segment segment;
+        private long offset;      // file offset of buf[0]
+        private long bytes;       // bytes in buf
+        private long want;        // bytes asked for in the last read
+        private long pos;         // next frame in buf
+
+        RecordCursor(long fromLsn) throws IOException {
+            this.fromLsn = fromLsn;
+            this.delivered = fromLsn - 1;
+            lock.lock();
+            try {
+                lifecycle.checkOpen();
+                committer.flushForRead();
+                snapshotLastLsn = committer.lastLsn();
+                cursors.add(this);
+                snapshot = segments.snapshot();
+                ends = new long[snapshot.size()];
+                for (int i = 0; i < ends.length; i++) {
+                    ends[i] = snapshot.get(i).endOffset();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Lock held, by a truncation: records above {@code lsn} are being removed. */
+        void removedAbove(long lsn) {
+            removedAbove = Math.min(removedAbove, lsn);
+        }
+
+        /**
+         * Throws if a truncation since the snapshot removed a record this cursor has not
+         * delivered yet: it may not deliver it from its buffer, and what the files hold now at
+         * its position (records appended since, of other sizes) is no longer the snapshot.
+         */
+        private void checkNotTruncated() throws IOException {
+            long cut = removedAbove;
+            if (cut != Long.MAX_VALUE && snapshotLastLsn > Math.max(cut, delivered)) {
+                finished();
+                throw new IOException("records this replay had to deliver were truncated away during it: every record "
+                        + "above lsn=" + cut + " was removed, and this replay had delivered up to lsn=" + delivered
+                        + " of the " + snapshotLastLsn + " it started with: dir=" + lifecycle.dir());
+            }
+        }
+
+        private void finished() {
+            lock.lock();
+            try {
+                cursors.remove(this);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Moves to the next record with LSN >= fromLsn; false at the snapshot's end. */
+        boolean next() throws IOException {
+            if (delivered >= snapshotLastLsn) {
+                finished(); // the snapshot's last record is out: nothing a truncation did since matters
+                return false;
+            }
+            checkNotTruncated();
+            while (true) {
+                if (segment == null && !nextSegment()) {
+                    finished();
+                    return false;
+                }
+                if (pos >= bytes && !refill()) {
+                    segment = null;
+                    continue;
+                }
+                int status = d.decode(buf, pos, bytes, segment.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    if (pos == 0 && (bytes < want || d.frameBytes() <= buf.byteSize())) {
+                        throw new CorruptionException(segment.path(), offset, -1, "a frame of " + d.frameBytes()
+                                + " bytes runs past the segment's end");
+                    }
+                    if (pos == 0) {
+                        buf = Recovery.atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
+                        readOnlyBuf = buf.asReadOnly();
+                    }
+                    offset += pos;
+                    pos = 0;
+                    bytes = 0;
+                    continue;
+                }
+                if (status == FrameDecoder.SKIP) {
+                    pos += d.frameBytes();
+                    continue;
+                }
+                if (status != FrameDecoder.RECORD) {
+                    throw new CorruptionException(segment.path(), offset + pos, -1, "reading: " + d.reason());
+                }
+                pos += d.frameBytes();
+                if (d.lsn() > snapshotLastLsn) {
+                    segment = null; // appended after the snapshot (where a truncation let the file grow back)
+                    segmentIndex = snapshot.size();
+                    continue;
+                }
+                if (d.lsn() >= fromLsn) {
+                    delivered = d.lsn();
+                    view.lsn = d.lsn();
+                    view.timestamp = d.timestamp();
+                    view.buffer = readOnlyBuf;
+                    view.keyOffset = d.keyOffset();
+                    view.keyLength = d.keyLength();
+                    view.valueOffset = d.valueOffset();
+                    view.valueLength = d.valueLength();
+                    return true;
+                }
+            }
+        }
+
+        private boolean nextSegment() throws IOException {
+            while (++segmentIndex < snapshot.size()) {
+                Segment s = snapshot.get(segmentIndex);
+                lock.lock();
+                try {
+                    checkNotTruncated();
+                    checkStillThere(s);
+                    if (s.isEmpty() || s.lastLsn() < fromLsn) {
+                        continue;
+                    }
+                    segments.loaded(s);
+                    offset = Math.max(s.index().floorOffset(fromLsn), JournalFormat.HEADER_BLOCK_BYTES);
+                } finally {
+                    lock.unlock();
+                }
+                segment = s;
+                pos = 0;
+                bytes = 0;
+                return true;
+            }
+            return false;
+        }
+
+        /** Reads the next chunk of the current segment; false at its (snapshot) end. */
+        private boolean refill() throws IOException {
+            offset += pos;
+            pos = 0;
+            lock.lock();
+            try {
+                checkNotTruncated();
+                checkStillThere(segment);
+                long end = Math.min(ends[segmentIndex], segment.endOffset()); // a truncateBack may have cut it
+                if (offset >= end) {
+                    return false;
+                }
+                want = Math.min(buf.byteSize(), end - offset);
+                bytes = segment.file().read(offset, buf.asSlice(0, want));
+            } finally {
+                lock.unlock();
+            }
+            return bytes > 0;
+        }
+    }
+
+    private void checkStillThere(Segment s) throws IOException {
+        lifecycle.checkOpen();
+        if (!segments.contains(s)) {
+            throw new IOException("records this replay had to deliver were truncated away during it: segment="
+                    + s.path().getFileName() + " dir=" + lifecycle.dir());
+        }
+    }
+
+
+    /** Lock held: every record above {@code lsn} is being removed; the cursors that still had to deliver one will say so. */
+    void removedAbove(long lsn) {
+        for (RecordCursor c : cursors) {
+            c.removedAbove(lsn);
+        }
+    }
+}

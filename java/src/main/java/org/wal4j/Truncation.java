@@ -1,0 +1,291 @@
+package org.wal4j;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wal4j.format.FrameDecoder;
+import org.wal4j.format.JournalFormat;
+import org.wal4j.io.IoBackend;
+import org.wal4j.io.OpenFlag;
+import org.wal4j.log.Segment;
+import org.wal4j.log.SegmentScanner;
+
+/**
+ * Removing records: from the back ({@link Journal#truncateBack}: later segments deleted, the
+ * segment holding the LSN cut after it), from the front ({@link Journal#truncateFront}: whole
+ * segments), and all of them ({@link Journal#reset}).
+ *
+ * <p>Guarded by the journal's lock, held for the whole of each operation; no state of its
+ * own. truncateBack and reset run quiet ({@link Committer#beginQuiet}): every appended record
+ * durable, no round running, new appends held at the gate.
+ *
+ * <p>Invariants, at every moment a crash may stop it: what later segments or the frames
+ * about to go say of earlier segments (that they were synced) stays said on disk; removed
+ * frames are zeroed from their end back, so no SYNC_MARK survives the frames it speaks of;
+ * deletions go newest first from the back and oldest first from the front, each followed by
+ * a directory fsync, so the chain never has a gap.
+ */
+final class Truncation {
+    private static final long SYNC_MARK_SCAN_BYTES = 1 << 20;
+
+    private final JournalOptions options;
+    private final IoBackend io;
+    private final ReentrantLock lock;
+    private final Lifecycle lifecycle;
+    private final SegmentSet segments;
+    private final SegmentWriter writer;
+    private final Committer committer;
+    private final Reader reader;
+
+    Truncation(JournalOptions options, IoBackend io, ReentrantLock lock, Lifecycle lifecycle, SegmentSet segments,
+            SegmentWriter writer, Committer committer, Reader reader) {
+        this.options = options;
+        this.io = io;
+        this.lock = lock;
+        this.lifecycle = lifecycle;
+        this.segments = segments;
+        this.writer = writer;
+        this.committer = committer;
+        this.reader = reader;
+    }
+
+    /** See {@link Journal#truncateBack}. */
+    void truncateBack(long lsn) throws IOException {
+        lock.lock();
+        try {
+            lifecycle.checkOpen();
+            if (lsn < 0) {
+                throw new IllegalArgumentException("truncateBack lsn=" + lsn + " must be >= 0");
+            }
+            if (lsn >= committer.lastLsn()) {
+                return;
+            }
+            // No append may wait on a record about to go (its LSN may be reused), and none may
+            // be staged in a segment about to be cut: appends wait until this is done.
+            committer.beginQuiet();
+            try {
+                if (lsn >= committer.lastLsn()) {
+                    return;
+                }
+                // The segment to cut must be checked first: a scan that stopped at damage in a
+                // segment open did not read would otherwise be taken for its end, and durable
+                // records after the damage would be cut without a word.
+                segments.loaded(segments.get(segments.indexFor(lsn)));
+                committer.truncationStarts();
+                reader.removedAbove(lsn);
+                try {
+                    truncateBackLocked(lsn);
+                } catch (IOException e) {
+                    throw committer.fail(e);
+                }
+            } finally {
+                committer.endQuiet();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateBackLocked(long lsn) throws IOException {
+        committer.awaitRoundSync(); // (none runs once every record is durable; this only makes it plain)
+        if (segments.isEmpty()) {
+            return;
+        }
+        int target = segments.indexFor(lsn);
+        Segment s = segments.get(target);
+        s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
+        long oldEnd = s.endOffset();
+        // What the segments after s, or the frames about to go, say of the segments before s
+        // (which were synced) must stay said on disk at every moment: a sealed segment whose
+        // sync no header or mark records is cut at recovery if damaged, not reported. Unless
+        // s's own header says it, a DURABLE_MARK goes ahead of the truncation, past the end of
+        // s's frames, and only after the mark at the new end is durable does it go.
+        long durableBefore = Math.min(segments.durableThrough(), s.id() - 1);
+        boolean markFollows = durableBefore > s.header().durableSegmentId();
+        if (markFollows) {
+            DurableMarks.writeAt(s, oldEnd, oldEnd + DurableMarks.AHEAD_GAP, durableBefore);
+        }
+        while (segments.size() > target + 1) {
+            segments.deleteLast(); // newest first, the directory synced after each
+        }
+        segments.durableThrough(durableBefore); // s is active again, so no longer sealed
+        // one pass: rebuild the index over the records that stay (a sparse index cannot always
+        // be cut in place) and find where the first record to remove starts
+        s.index().clear();
+        long[] kept = {0, -1, -1, -1}; // count, firstLsn, lastLsn, offset of the first removed record
+        SegmentScanner.Result r = SegmentScanner.scan(s.file(), oldEnd, s.salt(), s.baseLsn(),
+                (chunk, at, fileOffset, d) -> {
+                    if (d.lsn() <= lsn) {
+                        s.index().add(d.lsn(), fileOffset);
+                        kept[1] = kept[0]++ == 0 ? d.lsn() : kept[1];
+                        kept[2] = d.lsn();
+                    } else if (kept[3] < 0) {
+                        kept[3] = fileOffset;
+                    }
+                });
+        if (r.endOffset() != oldEnd) {
+            throw new CorruptionException(s.path(), r.endOffset(), kept[2], "frames end at " + r.endOffset()
+                    + " but the journal knew them to end at " + oldEnd + " (" + r.end() + ": " + r.reason() + ")");
+        }
+        long newEnd = kept[3] >= 0 ? kept[3] : r.endOffset();
+        s.scanned(newEnd, kept[1], kept[2], kept[0]);
+        long fileBytes = s.file().size();
+        boolean keepSize = segments.preallocates() && fileBytes <= options.segmentBytes() + SegmentWriter.STAGING_ALIGNMENT;
+        if (markFollows) {
+            // Zeroed, not cut off, first: the cut must be durable before a frame goes where it
+            // was (a crash between the two could keep the cut-off frames, SYNC_MARKs among
+            // them, behind a torn new frame, and recovery would call that damage; the random
+            // crash points met this), and the mark ahead must stay until the new one is durable.
+            zeroBack(s, newEnd, oldEnd);
+            s.file().datasync();
+            DurableMarks.writeAt(s, newEnd, newEnd, durableBefore);
+            if (keepSize) {
+                s.file().zeroFill(oldEnd + DurableMarks.AHEAD_GAP, JournalFormat.MARK_FRAME_BYTES);
+            } else {
+                s.file().truncate(newEnd + JournalFormat.MARK_FRAME_BYTES);
+            }
+            s.skipped(JournalFormat.MARK_FRAME_BYTES);
+        } else if (keepSize) {
+            // Removed frames read as zeros and the segment keeps its size.
+            zeroBack(s, newEnd, oldEnd);
+        } else if (fileBytes > newEnd) {
+            s.file().truncate(newEnd);
+        }
+        writer.activate(s);
+        s.file().datasync();
+        committer.truncatedTo(Math.max(s.isEmpty() ? s.baseLsn() - 1 : s.lastLsn(), segments.lastRecordLsn()));
+    }
+
+    /**
+     * Zeroes {@code s}'s frames in [from, to). SYNC_MARKs among them say frames before them
+     * were durable; zeroed out of order by a crash, one could survive the frames it speaks of
+     * and recovery would call the hole damage. So the range is zeroed from its end back, each
+     * mark's part synced before the part in front of it (the last part is left unsynced).
+     */
+    private void zeroBack(Segment s, long from, long to) throws IOException {
+        List<Long> marks = syncMarksAfter(s, from, to);
+        long end = to;
+        for (int m = marks.size() - 1; m >= 0; m--) {
+            s.file().zeroFill(marks.get(m), end - marks.get(m));
+            s.file().datasync();
+            end = marks.get(m);
+        }
+        s.file().zeroFill(from, end - from);
+    }
+
+    /** Lock held: every record above {@code lsn} is being removed; the cursors that still had to deliver one will say so. */
+
+    /** See {@link Journal#truncateFront}. */
+    int truncateFront(long lsn) throws IOException {
+        lock.lock();
+        try {
+            lifecycle.checkOpen();
+            committer.awaitNoRound(); // the running round may sync through a segment about to go
+            lifecycle.checkOpen();
+            int deleted = 0;
+            try {
+                while (segments.size() > 1) {
+                    Segment first = segments.first();
+                    if (!first.isEmpty() && first.lastLsn() >= lsn) {
+                        break;
+                    }
+                    segments.retireFirst();
+                    deleted++;
+                }
+            } catch (IOException e) {
+                throw committer.fail(e);
+            }
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lock held: closes a segment removed from the front and deletes its file, or renames it
+     * aside for a later segment to be written into, and syncs the directory before the next
+     * one goes: oldest first, each change durable before the next, so that whatever order the
+     * filesystem persists directory changes in, a crash leaves the segments that remain
+
+    /** See {@link Journal#reset}. */
+    void reset() throws IOException {
+        lock.lock();
+        try {
+            lifecycle.checkOpen();
+            committer.beginQuiet(); // nothing may be staged in the segment the new one's header records the end of
+            try {
+                committer.truncationStarts();
+                reader.removedAbove(0);
+                resetLocked();
+            } catch (IOException e) {
+                throw committer.fail(e);
+            } finally {
+                committer.endQuiet();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void resetLocked() throws IOException {
+        Segment active = segments.active();
+        boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == committer.nextLsn();
+        if (!alreadyFresh) {
+            if (active != null) {
+                committer.awaitDurableLocked(committer.lastLsn()); // its successor's header records where it ends
+                committer.syncSealed(active); // and that every segment before it is synced
+            }
+            committer.startSegment(committer.nextLsn(), active);
+        }
+        while (segments.size() > 1) {
+            segments.retireFirst();
+        }
+    }
+
+
+
+    /**
+     * The offsets of the SYNC_MARK frames among {@code s}'s valid frames in [from, to) that
+     * speak of frames at or after {@code from}.
+     */
+    private static List<Long> syncMarksAfter(Segment s, long from, long to) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            return syncMarksAfter(s, from, to, a.allocate(SYNC_MARK_SCAN_BYTES, 8));
+        }
+    }
+
+    private static List<Long> syncMarksAfter(Segment s, long from, long to, MemorySegment readBuffer) throws IOException {
+        List<Long> marks = new ArrayList<>();
+        FrameDecoder d = new FrameDecoder();
+        long pos = from;
+        while (pos + JournalFormat.COMMON_HEADER_BYTES <= to) {
+            long n = s.file().read(pos, readBuffer.asSlice(0, Math.min(readBuffer.byteSize(), to - pos)));
+            long i = 0;
+            while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
+                int status = d.decode(readBuffer, i, n, s.salt());
+                if (status == FrameDecoder.NEED_MORE) {
+                    break;
+                }
+                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
+                    return marks; // the end of the frames
+                }
+                if (status == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF) && d.syncedEnd() > from) {
+                    marks.add(pos + i);
+                }
+                i += d.frameBytes();
+            }
+            if (i == 0) {
+                if (n < JournalFormat.COMMON_HEADER_BYTES || d.frameBytes() <= 0) {
+                    return marks;
+                }
+                i = d.frameBytes(); // a record larger than the read buffer: no mark inside it
+            }
+            pos += i;
+        }
+        return marks;
+    }
+
+}
