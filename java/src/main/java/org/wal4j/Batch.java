@@ -10,7 +10,7 @@ import java.util.Arrays;
  * loop that fills and appends a batch allocates nothing once they have grown. Not
  * thread-safe.
  */
-public final class Batch implements Journal.Records {
+public final class Batch implements IndexedRecords {
     private MemorySegment data = Arena.ofAuto().allocate(64 << 10, 8);
     private long dataBytes;
     private long[] keyOffsets = new long[64];

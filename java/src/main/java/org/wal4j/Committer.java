@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -18,9 +17,8 @@ import org.wal4j.log.Segment;
 
 /**
  * Group commit: appends (LSNs, limits, rollover), sync rounds, the durable watermark, the
- * appenders and futures waiting on it, the background sync thread (INTERVAL, asynchronous
- * appends), the gate that holds appends out while a truncation runs, and the fail-stop
- * wake-up.
+ * appenders waiting on it, the gate that holds appends out while a truncation runs, and the
+ * fail-stop wake-up. The background sync thread is {@link BackgroundSync}.
  *
  * <p>A round: the first appender that needs durability and finds no round running leads one
  * for everything appended so far; the others wait (parked, woken by the leader, see
@@ -58,17 +56,10 @@ final class Committer {
     private RoundSync roundSync = RoundSync.NONE;
     /** Signalled when a sync round ends (or the journal fails). */
     private final Condition roundDone;
-    /** Wakes the background sync thread: an asynchronous append, a bound reached, a new policy, close. */
-    private final Condition syncerWake;
     /** Appenders parked until a round makes their record durable (see {@link #awaitDurableAppend}). */
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    /** Asynchronous appends not completed yet, in LSN order. */
-    private final ArrayDeque<PendingAppend> pending = new ArrayDeque<>();
-    private Thread syncer;
-    /** Frame bytes appended since the last sync round started (INTERVAL's byte bound). */
-    private long unsyncedBytes;
-    /** When the first of those bytes was appended (INTERVAL's time bound). */
-    private long unsyncedSinceNanos;
+    /** The background sync thread, and the asynchronous appends it completes. */
+    private final BackgroundSync background;
     /**
      * Counts truncations that removed records. A truncation runs only once every appended
      * record is durable, so a wait for durability that sees this change is over: its records
@@ -96,8 +87,8 @@ final class Committer {
         this.policy = options.syncPolicy();
         this.followerSpinNanos = options.followerSpin().toNanos();
         this.roundDone = lock.newCondition();
-        this.syncerWake = lock.newCondition();
         this.appendGate = lock.newCondition();
+        this.background = new BackgroundSync(lifecycle, lock, this);
     }
 
     // ---------------------------------------------------------------- appends
@@ -154,8 +145,7 @@ final class Committer {
                 checkCallerLsn(lsn, timestamp, key, value);
             }
             appendOrFail(lsn, timestamp, key, value);
-            pending.add(new PendingAppend(lsn, future));
-            updateSyncer();
+            background.queue(lsn, future);
         } catch (IOException e) {
             future.completeExceptionally(e);
         } finally {
@@ -165,7 +155,7 @@ final class Committer {
     }
 
     /** Every record is checked against the limits before any is appended. */
-    LsnRange appendMany(int count, Journal.Records records) throws IOException {
+    LsnRange appendMany(int count, IndexedRecords records) throws IOException {
         if (count == 0) {
             throw new IllegalArgumentException("appendBatch needs at least one record");
         }
@@ -253,16 +243,7 @@ final class Committer {
         writer.stageRecord(active, lsn, timestamp, key, value, frameBytes);
         active.appended(lsn, frameBytes);
         lastLsn = lsn;
-        if (unsyncedBytes == 0) {
-            unsyncedSinceNanos = System.nanoTime();
-            if (policy.mode() == SyncMode.INTERVAL) {
-                syncerWake.signal(); // starts the time bound
-            }
-        }
-        unsyncedBytes += frameBytes;
-        if (policy.everyBytes() > 0 && unsyncedBytes >= policy.everyBytes() && unsyncedBytes - frameBytes < policy.everyBytes()) {
-            syncerWake.signal();
-        }
+        background.appended(frameBytes);
     }
 
     // ---------------------------------------------------------------- segments
@@ -327,7 +308,7 @@ final class Committer {
     /** Lock held. */
     void policy(SyncPolicy newPolicy) {
         policy = newPolicy;
-        updateSyncer();
+        background.update();
     }
 
     /**
@@ -487,7 +468,7 @@ final class Committer {
         syncing = true;
         RoundSync synced = new RoundSync(1);
         roundSync = synced;
-        unsyncedBytes = 0;
+        background.resetUnsynced();
         IOException error = null;
         lock.unlock();
         try {
@@ -527,9 +508,7 @@ final class Committer {
         }
         writer.synced(roundActivation, roundEnd);
         wakeWaiters();
-        if (!pending.isEmpty()) {
-            syncerWake.signal();
-        }
+        background.roundEnded();
     }
 
     /**
@@ -594,110 +573,6 @@ final class Committer {
         }
     }
 
-    // ---------------------------------------------------------------- the sync thread
-
-    /** Lock held: starts the background sync thread if INTERVAL or an asynchronous append needs it, and wakes it. */
-    void updateSyncer() {
-        boolean wanted = policy.mode() == SyncMode.INTERVAL || !pending.isEmpty();
-        if (wanted && syncer == null && !lifecycle.isClosed()) {
-            syncer = Thread.ofPlatform().name(Journal.SYNC_THREAD_PREFIX + dir).daemon(true).unstarted(this::runSyncer);
-            syncer.start();
-        }
-        syncerWake.signal();
-    }
-
-    /** Lock held, the journal closed: wakes the sync thread to end; returns it to be joined (null if none runs). */
-    Thread stopSyncer() {
-        syncerWake.signalAll();
-        return syncer;
-    }
-
-    /**
-     * The background sync thread: completes asynchronous appends once durable (leading the
-     * sync rounds they need), and in INTERVAL mode syncs when a bound is reached. Futures are
-     * completed outside the lock, so their callbacks may call the journal. It ends itself when
-     * there is nothing left for it, and at close.
-     */
-    private void runSyncer() {
-        List<PendingAppend> done = new ArrayList<>();
-        lock.lock();
-        try {
-            while (true) {
-                while (!pending.isEmpty() && (failStop.hasFailed() || pending.peekFirst().lsn() <= durableLsn)) {
-                    done.add(pending.pollFirst());
-                }
-                if (!done.isEmpty()) {
-                    IOException f = failStop.failure();
-                    long durable = durableLsn;
-                    lock.unlock();
-                    try {
-                        complete(done, durable, f);
-                    } finally {
-                        lock.lock();
-                    }
-                    done.clear();
-                    continue;
-                }
-                if (!failStop.hasFailed() && lastLsn > durableLsn && (!pending.isEmpty() || syncDue())) {
-                    try {
-                        awaitDurableLocked(lastLsn);
-                    } catch (IOException e) {
-                        // the journal has failed; the pending appends learn it above
-                    }
-                    continue;
-                }
-                if (lifecycle.isClosed() || failStop.hasFailed() || (policy.mode() != SyncMode.INTERVAL && pending.isEmpty())) {
-                    return;
-                }
-                long waitNanos = nanosUntilDue();
-                try {
-                    if (waitNanos == Long.MAX_VALUE) {
-                        syncerWake.await();
-                    } else {
-                        syncerWake.awaitNanos(waitNanos);
-                    }
-                } catch (InterruptedException e) {
-                    LOG.log(System.Logger.Level.WARNING, "{0} was interrupted; it goes on (close() stops it)",
-                            Thread.currentThread().getName());
-                }
-            }
-        } finally {
-            syncer = null;
-            lock.unlock();
-        }
-    }
-
-    private void complete(List<PendingAppend> done, long durable, IOException failure) {
-        for (PendingAppend p : done) {
-            if (p.lsn() <= durable) {
-                p.future().complete(p.lsn());
-            } else {
-                p.future().completeExceptionally(new OutcomeUnknownException(dir, p.lsn(), p.lsn(), failure));
-            }
-        }
-    }
-
-    /** Lock held: whether an INTERVAL bound has been reached. */
-    private boolean syncDue() {
-        return policy.mode() == SyncMode.INTERVAL && unsyncedBytes > 0 && nanosUntilDue() <= 0;
-    }
-
-    /** Lock held: how long until an INTERVAL bound is reached; MAX_VALUE when nothing is unsynced or no time bound is set. */
-    private long nanosUntilDue() {
-        if (unsyncedBytes == 0 || lastLsn <= durableLsn) {
-            return Long.MAX_VALUE;
-        }
-        if (policy.everyBytes() > 0 && unsyncedBytes >= policy.everyBytes()) {
-            return 0;
-        }
-        if (policy.every().isZero()) {
-            return Long.MAX_VALUE;
-        }
-        return Math.max(0, unsyncedSinceNanos + policy.every().toNanos() - System.nanoTime());
-    }
-
-    private record PendingAppend(long lsn, CompletableFuture<Long> future) {}
-
     // ---------------------------------------------------------------- quiet points, truncations, close
 
     /**
@@ -721,20 +596,25 @@ final class Committer {
     void beginQuiet() throws IOException {
         quiescing++;
         try {
-            while (syncing || durableLsn < lastLsn) {
-                if (failStop.hasFailed()) {
-                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failStop.failure());
-                }
-                if (syncing) {
-                    roundDone.awaitUninterruptibly();
-                } else {
-                    syncRound();
-                }
-            }
+            awaitAllDurableAndNoRound();
             lifecycle.checkOpen();
         } catch (IOException | RuntimeException | Error e) {
             endQuiet();
             throw e;
+        }
+    }
+
+    /** Lock held: returns once every record appended is durable and no round runs (leading the rounds it takes). */
+    private void awaitAllDurableAndNoRound() throws IOException {
+        while (syncing || durableLsn < lastLsn) {
+            if (failStop.hasFailed()) {
+                throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failStop.failure());
+            }
+            if (syncing) {
+                roundDone.awaitUninterruptibly();
+            } else {
+                syncRound();
+            }
         }
     }
 
@@ -757,10 +637,10 @@ final class Committer {
     void truncatedTo(long last) {
         lastLsn = last;
         durableLsn = Math.min(durableLsn, lastLsn);
-        unsyncedBytes = 0;
+        background.resetUnsynced(); // nothing unsynced is left
     }
 
-    /** Lock held: {@link Journal#close} starts; appends waiting at the gate learn it. */
+    /** Lock held: {@code Journal.close} starts; appends waiting at the gate learn it. */
     void closing() {
         lifecycle.closing();
         appendGate.signalAll();
@@ -776,22 +656,23 @@ final class Committer {
             if (failStop.hasFailed()) { // nothing written since the last good sync can be trusted: no sync now
                 return new JournalFailedException(dir, failStop.failure());
             }
-            while (durableLsn < lastLsn || syncing) {
-                if (failStop.hasFailed()) {
-                    throw new OutcomeUnknownException(dir, durableLsn + 1, lastLsn, failStop.failure());
-                }
-                if (syncing) {
-                    roundDone.awaitUninterruptibly();
-                } else {
-                    syncRound();
-                }
-            }
+            awaitAllDurableAndNoRound();
             return null;
         } catch (IOException e) {
             return e;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Lock held: starts the background sync thread if INTERVAL or an asynchronous append needs it, and wakes it. */
+    void updateSyncer() {
+        background.update();
+    }
+
+    /** Lock held, the journal closed: wakes the sync thread to end; returns it to be joined (null if none runs). */
+    Thread stopSyncer() {
+        return background.stop();
     }
 
     /** Lock held, after recovery: the records it kept end at {@code last}. */
@@ -808,7 +689,7 @@ final class Committer {
     IOException fail(IOException e) {
         if (failStop.fail(e)) {
             roundDone.signalAll();
-            syncerWake.signalAll();
+            background.wakeAll();
             appendGate.signalAll();
             wakeWaiters();
         }

@@ -49,8 +49,6 @@ import org.wal4j.log.SegmentFiles;
  * never modified.
  */
 public final class Journal implements AutoCloseable {
-    static final String SYNC_THREAD_PREFIX = "wal4j-sync ";
-    static final String PREPARE_THREAD_PREFIX = "wal4j-prepare ";
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
     // The units, wired here; one lock orders them all (see each unit's header for what it guards).
@@ -224,7 +222,7 @@ public final class Journal implements AutoCloseable {
 
     /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
     public LsnRange appendBatch(byte[]... values) throws IOException {
-        return committer.appendMany(values.length, new Records() {
+        return committer.appendMany(values.length, new IndexedRecords() {
             @Override
             public long timestamp(int i) {
                 return 0;
@@ -248,15 +246,6 @@ public final class Journal implements AutoCloseable {
      */
     public LsnRange appendBatch(Batch batch) throws IOException {
         return committer.appendMany(batch.size(), batch);
-    }
-
-    /** Indexed access to the records of a batch. */
-    interface Records {
-        long timestamp(int i);
-
-        MemorySegment key(int i);
-
-        MemorySegment value(int i);
     }
 
     // ---------------------------------------------------------------- durability

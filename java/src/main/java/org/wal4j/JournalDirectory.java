@@ -13,7 +13,7 @@ import org.wal4j.io.OpenFlag;
 import org.wal4j.log.SegmentFiles;
 
 /**
- * What {@link Journal#open} does to the directory before recovery: creates it durably if it
+ * What {@code Journal.open} does to the directory before recovery: creates it durably if it
  * is missing, and finds the O_DIRECT block size its filesystem takes. Stateless.
  */
 final class JournalDirectory {

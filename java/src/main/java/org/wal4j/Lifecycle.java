@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import org.wal4j.log.FailStop;
 
 /**
- * Where a journal is in its life: open, closing (new calls refused while {@link Journal#close}
+ * Where a journal is in its life: open, closing (new calls refused while {@code Journal.close}
  * makes what was appended durable), closed (threads told to stop, files about to close), and,
  * at any point, failed ({@link FailStop}: the first failed write, sync, truncation or
  * deletion). Every unit of the journal asks this before it starts work for a caller.
@@ -32,7 +32,7 @@ final class Lifecycle {
         return failStop;
     }
 
-    /** Lock held: {@link Journal#close} has started; no call starts from here on. */
+    /** Lock held: {@code Journal.close} has started; no call starts from here on. */
     void closing() {
         closing = true;
     }

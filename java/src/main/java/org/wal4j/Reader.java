@@ -13,7 +13,7 @@ import org.wal4j.log.Segment;
 /**
  * Reads: a record by LSN (through the segment's index, then a mapping or one read of
  * exactly the frame where it can), and cursors over a snapshot of the journal for
- * {@link Journal#replay} and {@link Journal#iterator}, which truncations tell when they remove
+ * {@code Journal.replay} and {@code Journal.iterator}, which truncations tell when they remove
  * records a cursor still has to deliver.
  *
  * <p>Guarded by the journal's lock: {@link #decoder}, {@link #readBuffer}, {@link #located}
@@ -49,7 +49,7 @@ final class Reader {
         this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
     }
 
-    /** See {@link Journal#read}. */
+    /** See {@code Journal.read}. */
     JournalRecord read(long lsn) throws IOException {
         lock.lock();
         try {
@@ -63,7 +63,7 @@ final class Reader {
         }
     }
 
-    /** See {@link Journal#readInto(long, MemorySegment)}. */
+    /** See {@code Journal.readInto}. */
     long readInto(long lsn, MemorySegment dst) throws IOException {
         lock.lock();
         try {
@@ -165,7 +165,7 @@ final class Reader {
 
     // ---------------------------------------------------------------- cursors
 
-    /** See {@link Journal#replay}. */
+    /** See {@code Journal.replay}. */
     long replay(long fromLsn, ReplayCallback callback) throws Exception {
         RecordCursor cursor = new RecordCursor(fromLsn);
         long count = 0;
@@ -176,7 +176,7 @@ final class Reader {
         return count;
     }
 
-    /** See {@link Journal#iterator}. */
+    /** See {@code Journal.iterator}. */
     java.util.Iterator<JournalRecord> iterator(long fromLsn) throws IOException {
         RecordCursor cursor = new RecordCursor(fromLsn);
         return new java.util.Iterator<>() {

@@ -40,6 +40,8 @@ import org.wal4j.log.SegmentScanner;
 final class SegmentSet implements Iterable<Segment> {
     private static final System.Logger LOG = System.getLogger("org.wal4j");
     private static final SecureRandom SALTS = new SecureRandom();
+    /** The preparer thread's name: this, then the journal's directory. */
+    static final String PREPARER_THREAD_PREFIX = "wal4j-prepare ";
 
     private final Path dir;
     private final JournalOptions options;
@@ -307,7 +309,7 @@ final class SegmentSet implements Iterable<Segment> {
     /** Lock held: starts the thread that prepares the next segment, if segments are preallocated and it is not running. */
     void startPreparer() {
         if (preallocates() && preparer == null && !lifecycle.isClosed() && !spareFailed) {
-            preparer = Thread.ofPlatform().name(Journal.PREPARE_THREAD_PREFIX + dir).daemon(true).unstarted(this::runPreparer);
+            preparer = Thread.ofPlatform().name(PREPARER_THREAD_PREFIX + dir).daemon(true).unstarted(this::runPreparer);
             preparer.start();
         }
     }

@@ -14,9 +14,9 @@ import org.wal4j.log.Segment;
 import org.wal4j.log.SegmentScanner;
 
 /**
- * Removing records: from the back ({@link Journal#truncateBack}: later segments deleted, the
- * segment holding the LSN cut after it), from the front ({@link Journal#truncateFront}: whole
- * segments), and all of them ({@link Journal#reset}).
+ * Removing records: from the back ({@code Journal.truncateBack}: later segments deleted, the
+ * segment holding the LSN cut after it), from the front ({@code Journal.truncateFront}: whole
+ * segments), and all of them ({@code Journal.reset}).
  *
  * <p>Guarded by the journal's lock, held for the whole of each operation; no state of its
  * own. truncateBack and reset run quiet ({@link Committer#beginQuiet}): every appended record
@@ -52,7 +52,7 @@ final class Truncation {
         this.reader = reader;
     }
 
-    /** See {@link Journal#truncateBack}. */
+    /** See {@code Journal.truncateBack}. */
     void truncateBack(long lsn) throws IOException {
         lock.lock();
         try {
@@ -178,7 +178,7 @@ final class Truncation {
 
     /** Lock held: every record above {@code lsn} is being removed; the cursors that still had to deliver one will say so. */
 
-    /** See {@link Journal#truncateFront}. */
+    /** See {@code Journal.truncateFront}. */
     int truncateFront(long lsn) throws IOException {
         lock.lock();
         try {
@@ -210,7 +210,7 @@ final class Truncation {
      * one goes: oldest first, each change durable before the next, so that whatever order the
      * filesystem persists directory changes in, a crash leaves the segments that remain
 
-    /** See {@link Journal#reset}. */
+    /** See {@code Journal.reset}. */
     void reset() throws IOException {
         lock.lock();
         try {

@@ -460,9 +460,9 @@ class JournalDurabilityTest {
     @Test
     void setPolicyStartsAndStopsTheSyncThread() throws Exception {
         try (Journal j = Journal.open(dir, small(false).build())) {
-            assertEquals(List.of(), journalThreads().stream().filter(t -> t.getName().startsWith(Journal.SYNC_THREAD_PREFIX)).toList());
+            assertEquals(List.of(), journalThreads().stream().filter(t -> t.getName().startsWith(BackgroundSync.THREAD_PREFIX)).toList());
             j.setPolicy(SyncPolicy.interval(0, Duration.ofMillis(1)));
-            List<Thread> syncers = journalThreads().stream().filter(t -> t.getName().startsWith(Journal.SYNC_THREAD_PREFIX)).toList();
+            List<Thread> syncers = journalThreads().stream().filter(t -> t.getName().startsWith(BackgroundSync.THREAD_PREFIX)).toList();
             assertEquals(1, syncers.size(), "INTERVAL runs one sync thread: " + syncers);
             assertTrue(syncers.getFirst().isDaemon());
             long lsn = j.append(new byte[] {1});

@@ -12,7 +12,8 @@ import org.wal4j.io.IoFile;
 /**
  * One segment file of a journal, as the engine tracks it: its header, where its frames end,
  * its first and last LSN, and its index of LSN to file offset. Mutable; guarded by the
- * journal's lock.
+ * journal's lock: its mutators are for the journal's units ({@code SegmentSet},
+ * {@code Recovery}, {@code SegmentWriter}, {@code Truncation}) alone.
  */
 public final class Segment {
     private final Path path;
