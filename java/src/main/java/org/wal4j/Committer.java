@@ -15,6 +15,9 @@ import org.wal4j.io.IoFile;
 import org.wal4j.log.FailStop;
 import org.wal4j.log.Segment;
 
+// About 700 lines on purpose: appends, rounds, the watermark, the parked appenders and the
+// append gate are one protocol over the same few fields under one lock; split apart, each
+// part would need every field of the others. The background sync thread is its own unit.
 /**
  * Group commit: appends (LSNs, limits, rollover), sync rounds, the durable watermark, the
  * appenders waiting on it, the gate that holds appends out while a truncation runs, and the

@@ -419,14 +419,18 @@ final class SegmentSet implements Iterable<Segment> {
         return first;
     }
 
-    /** Closes every segment's files; returns the first error. */
+    /** Closes every segment's files; returns the first error, any later ones suppressed in it. */
     IOException closeFiles() {
         IOException first = null;
         for (Segment s : segments) {
             try {
                 s.close();
             } catch (IOException e) {
-                first = first == null ? e : first;
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
             }
         }
         return first;

@@ -176,8 +176,6 @@ final class Truncation {
         s.file().zeroFill(from, end - from);
     }
 
-    /** Lock held: every record above {@code lsn} is being removed; the cursors that still had to deliver one will say so. */
-
     /** See {@code Journal.truncateFront}. */
     int truncateFront(long lsn) throws IOException {
         lock.lock();
@@ -203,12 +201,6 @@ final class Truncation {
             lock.unlock();
         }
     }
-
-    /**
-     * Lock held: closes a segment removed from the front and deletes its file, or renames it
-     * aside for a later segment to be written into, and syncs the directory before the next
-     * one goes: oldest first, each change durable before the next, so that whatever order the
-     * filesystem persists directory changes in, a crash leaves the segments that remain
 
     /** See {@code Journal.reset}. */
     void reset() throws IOException {

@@ -32,6 +32,9 @@ import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
 import org.wal4j.log.FailStop;
 
+// Over 700 lines on purpose: the port is one type, as the seed's WAL is, and its file, writer,
+// recovery and sync thread share one lock and one descriptor; a third of the lines are its
+// documentation, the list of where it differs from gohacks among them.
 /**
  * The gohacks {@code wal} package's write-ahead log, ported: one WALX file
  * ({@link WalxFormat}) of records {@code (lsn, timestamp, key, value)}, each with a CRC32C.

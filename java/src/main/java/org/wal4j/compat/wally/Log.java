@@ -20,6 +20,9 @@ import org.wal4j.io.OpenFlag;
 import org.wal4j.log.FailStop;
 import org.wal4j.log.OffsetIndex;
 
+// Over 700 lines on purpose: the port is one type, as go-wally's Log is, and its file, index,
+// writer and recovery share one lock and one descriptor; a quarter of the lines are its
+// documentation.
 /**
  * A go-wally log: one file of WALLY records ({@link WallyFormat}), byte-for-byte what
  * go-wally writes for the same calls, with 1-based indexes, batches, an optional full or
