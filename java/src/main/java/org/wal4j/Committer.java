@@ -710,6 +710,9 @@ final class Committer {
 
     /** Lock held: writes what is staged (read-your-writes: staged frames go to the page cache first), failing the journal if that fails. */
     void flushForRead() throws IOException {
+        if (!writer.hasUnwritten()) {
+            return;
+        }
         try {
             writer.flush();
         } catch (IOException e) {
