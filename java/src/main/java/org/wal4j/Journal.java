@@ -103,6 +103,17 @@ public final class Journal implements AutoCloseable {
                 lock.unlock();
             }
         } catch (IOException | RuntimeException | Error e) { // whatever ended the open, nothing stays held
+            Thread preparer; // started just before the sync thread: if starting that one failed, it must end first
+            lock.lock();
+            try {
+                lifecycle.closed();
+                preparer = segments.stopPreparer();
+            } finally {
+                lock.unlock();
+            }
+            if (preparer != null) {
+                joinUninterruptibly(preparer);
+            }
             IOException suppressed = segments.closeFiles();
             if (suppressed != null) {
                 e.addSuppressed(suppressed);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
+import org.wal4j.log.FrameCursor;
 import org.wal4j.log.Segment;
 
 /**
@@ -16,7 +17,7 @@ import org.wal4j.log.Segment;
  * {@code Journal.replay} and {@code Journal.iterator}, which truncations tell when they remove
  * records a cursor still has to deliver.
  *
- * <p>Guarded by the journal's lock: {@link #decoder}, {@link #readBuffer}, {@link #located}
+ * <p>Guarded by the journal's lock: {@link #mapped}, {@link #frames}, {@link #located}
  * and {@link #cursors}. A cursor reads under the lock (so no file is closed or cut under it)
  * and decodes outside it; its own state belongs to the one thread that drives it.
  *
@@ -33,10 +34,11 @@ final class Reader {
     private final Lifecycle lifecycle;
     private final SegmentSet segments;
     private final Committer committer;
-    private final FrameDecoder decoder = new FrameDecoder();
-    /** Reads of {@link #read}/{@link #readInto}; grows (GC-managed) for a frame larger than it. */
-    private MemorySegment readBuffer;
-    /** The memory {@link #decoder}'s offsets refer to after {@link #locate}: a mapping or {@link #readBuffer}. */
+    /** Decodes a frame of a mapped segment. */
+    private final FrameDecoder mapped = new FrameDecoder();
+    /** Reads of {@link #read}/{@link #readInto} where no mapping serves; grows (GC-managed) for a frame larger than its buffer. */
+    private final FrameCursor frames;
+    /** The memory the decoder {@link #locate} returned refers to: a mapping or the cursor's buffer. */
     private MemorySegment located;
     /** The record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
     private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
@@ -46,18 +48,18 @@ final class Reader {
         this.lifecycle = lifecycle;
         this.segments = segments;
         this.committer = committer;
-        this.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
+        this.frames = new FrameCursor(arena.allocate(READ_CHUNK_BYTES, 4096));
     }
 
     /** See {@code Journal.read}. */
     JournalRecord read(long lsn) throws IOException {
         lock.lock();
         try {
-            locate(lsn);
+            FrameDecoder d = locate(lsn);
             MemorySegment buf = located;
-            byte[] key = buf.asSlice(decoder.keyOffset(), decoder.keyLength()).toArray(ValueLayout.JAVA_BYTE);
-            byte[] value = buf.asSlice(decoder.valueOffset(), decoder.valueLength()).toArray(ValueLayout.JAVA_BYTE);
-            return new JournalRecord(lsn, decoder.timestamp(), key, value);
+            byte[] key = buf.asSlice(d.keyOffset(), d.keyLength()).toArray(ValueLayout.JAVA_BYTE);
+            byte[] value = buf.asSlice(d.valueOffset(), d.valueLength()).toArray(ValueLayout.JAVA_BYTE);
+            return new JournalRecord(lsn, d.timestamp(), key, value);
         } finally {
             lock.unlock();
         }
@@ -67,12 +69,12 @@ final class Reader {
     long readInto(long lsn, MemorySegment dst) throws IOException {
         lock.lock();
         try {
-            locate(lsn);
-            long n = decoder.valueLength();
+            FrameDecoder d = locate(lsn);
+            long n = d.valueLength();
             if (dst.byteSize() < n) {
                 throw new IllegalArgumentException("dst bytes=" + dst.byteSize() + " < value bytes=" + n + " lsn=" + lsn);
             }
-            MemorySegment.copy(located, decoder.valueOffset(), dst, 0, n);
+            MemorySegment.copy(located, d.valueOffset(), dst, 0, n);
             return n;
         } finally {
             lock.unlock();
@@ -80,10 +82,10 @@ final class Reader {
     }
 
     /**
-     * Finds {@code lsn} and leaves its frame decoded in {@link #decoder} over {@link #located};
-     * returns the frame's file offset.
+     * Finds {@code lsn}; returns its frame decoded over {@link #located}, valid until the next
+     * call.
      */
-    private long locate(long lsn) throws IOException {
+    private FrameDecoder locate(long lsn) throws IOException {
         lifecycle.checkOpen();
         if (lsn <= 0) {
             throw new IllegalArgumentException("lsn=" + lsn + " must be > 0");
@@ -103,64 +105,46 @@ final class Reader {
         long end = segment.endOffset();
         // Exactly the frame when the index knows where it and the next one start; larger
         // sequential reads when frames must be stepped over.
-        long chunk = SCAN_READ_BYTES;
+        long readBytes = SCAN_READ_BYTES;
         if (segment.index().exactOffset(lsn) >= 0) {
             long next = segment.index().nextOffset(lsn);
-            chunk = (next >= 0 ? next : end) - offset;
+            readBytes = Math.max((next >= 0 ? next : end) - offset, JournalFormat.COMMON_HEADER_BYTES);
             // Sealed and preallocated segments are read through a mapping: no system call. A
             // growing active file is not (it would be mapped again after every append).
             MemorySegment map = segment != segments.active() || segment.reserved() ? segment.mapping(end) : null;
-            if (map != null && decoder.decode(map, segment.mappingView(), offset, end, segment.salt()) == FrameDecoder.RECORD
-                    && decoder.lsn() == lsn) {
+            if (map != null && mapped.decode(map, segment.mappingView(), offset, end, segment.salt()) == FrameDecoder.RECORD
+                    && mapped.lsn() == lsn) {
                 located = map;
-                return offset;
+                return mapped;
             } // anything else: the read below finds it or says precisely what is wrong
         }
-        while (offset < end) {
-            long want = Math.min(Math.min(chunk, readBuffer.byteSize()), end - offset);
-            long n = segment.file().read(offset, readBuffer.asSlice(0, want));
-            long pos = 0;
-            while (pos < n) {
-                int status = decoder.decode(readBuffer, pos, n, segment.salt());
-                if (status == FrameDecoder.NEED_MORE) {
-                    if (pos == 0) {
-                        chunk = Math.max(chunk, decoder.frameBytes() + JournalFormat.COMMON_HEADER_BYTES);
+        frames.reset(segment.file()::read, offset, end, segment.salt(), readBytes, null);
+        while (true) {
+            FrameCursor.Status status = frames.next();
+            switch (status) {
+                case RECORD -> {
+                    FrameDecoder d = frames.decoder();
+                    if (d.lsn() == lsn) {
+                        located = frames.buffer();
+                        return d;
                     }
-                    break;
-                }
-                if (status == FrameDecoder.SKIP) {
-                    pos += decoder.frameBytes();
-                    continue;
-                }
-                if (status != FrameDecoder.RECORD) {
-                    throw new CorruptionException(segment.path(), offset + pos, -1,
-                            "unreadable frame while looking for lsn=" + lsn + ": " + decoder.reason());
-                }
-                if (decoder.lsn() == lsn) {
-                    if (pos > 0) { // keep the frame at the buffer's start for the caller
-                        MemorySegment.copy(readBuffer, pos, readBuffer, 0, decoder.frameBytes());
-                        decoder.decode(readBuffer, 0, decoder.frameBytes(), segment.salt());
+                    if (d.lsn() > lsn) {
+                        throw segments.notFound(lsn);
                     }
-                    located = readBuffer;
-                    return offset + pos;
                 }
-                if (decoder.lsn() > lsn) {
-                    throw segments.notFound(lsn);
-                }
-                pos += decoder.frameBytes();
+                case SKIP -> { }
+                case RANGE_END -> throw segments.notFound(lsn);
+                default -> throw new CorruptionException(segment.path(), frames.frameOffset(), -1,
+                        "unreadable frame while looking for lsn=" + lsn + ": " + describe(frames, status, end));
             }
-            if (pos == 0) {
-                if (offset + want >= end || n < want) {
-                    throw new CorruptionException(segment.path(), offset, -1,
-                            "a frame of " + decoder.frameBytes() + " bytes runs past the segment's end");
-                }
-                if (decoder.frameBytes() > readBuffer.byteSize()) {
-                    readBuffer = Recovery.atLeast(readBuffer, decoder.frameBytes()); // written under larger limits
-                }
-            }
-            offset += pos;
         }
-        throw segments.notFound(lsn);
+    }
+
+    /** Why a walk of frames that should all be valid (they are before the segment's end) stopped. */
+    private static String describe(FrameCursor frames, FrameCursor.Status status, long end) {
+        return status == FrameCursor.Status.END
+                ? "zeroed bytes where a frame should start (the segment's frames end at " + end + ")"
+                : status + ": " + frames.reason();
     }
 
     // ---------------------------------------------------------------- cursors
@@ -222,15 +206,14 @@ final class Reader {
         private final List<Segment> snapshot;
         private final long[] ends;
         private final RecordView view = new RecordView();
-        private final FrameDecoder d = new FrameDecoder();
-        private MemorySegment buf = Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096);
-        private MemorySegment readOnlyBuf = buf.asReadOnly();
+        private final FrameCursor frames = new FrameCursor(Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096));
+        /** Reads the current segment under the journal's lock, up to where its frames end now. */
+        private final FrameCursor.Source lockedRead = this::readLocked;
+        /** The cursor's buffer, and the read-only view of it the caller's {@link RecordView} gets. */
+        private MemorySegment viewed;
+        private MemorySegment readOnlyView;
         private int segmentIndex = -1;
         private Segment segment;
-        private long offset;      // file offset of buf[0]
-        private long bytes;       // bytes in buf
-        private long want;        // bytes asked for in the last read
-        private long pos;         // next frame in buf
 
         RecordCursor(long fromLsn) throws IOException {
             this.fromLsn = fromLsn;
@@ -292,48 +275,35 @@ final class Reader {
                     finished();
                     return false;
                 }
-                if (pos >= bytes && !refill()) {
-                    segment = null;
-                    continue;
-                }
-                int status = d.decode(buf, pos, bytes, segment.salt());
-                if (status == FrameDecoder.NEED_MORE) {
-                    if (pos == 0 && (bytes < want || d.frameBytes() <= buf.byteSize())) {
-                        throw new CorruptionException(segment.path(), offset, -1, "a frame of " + d.frameBytes()
-                                + " bytes runs past the segment's end");
+                FrameCursor.Status status = frames.next();
+                switch (status) {
+                    case RECORD -> {
+                        FrameDecoder d = frames.decoder();
+                        if (d.lsn() > snapshotLastLsn) {
+                            segment = null; // appended after the snapshot (where a truncation let the file grow back)
+                            segmentIndex = snapshot.size();
+                            continue;
+                        }
+                        if (d.lsn() >= fromLsn) {
+                            if (frames.buffer() != viewed) {
+                                viewed = frames.buffer();
+                                readOnlyView = viewed.asReadOnly();
+                            }
+                            delivered = d.lsn();
+                            view.lsn = d.lsn();
+                            view.timestamp = d.timestamp();
+                            view.buffer = readOnlyView;
+                            view.keyOffset = d.keyOffset();
+                            view.keyLength = d.keyLength();
+                            view.valueOffset = d.valueOffset();
+                            view.valueLength = d.valueLength();
+                            return true;
+                        }
                     }
-                    if (pos == 0) {
-                        buf = Recovery.atLeast(buf, d.frameBytes()); // written under larger limits: read it whole
-                        readOnlyBuf = buf.asReadOnly();
-                    }
-                    offset += pos;
-                    pos = 0;
-                    bytes = 0;
-                    continue;
-                }
-                if (status == FrameDecoder.SKIP) {
-                    pos += d.frameBytes();
-                    continue;
-                }
-                if (status != FrameDecoder.RECORD) {
-                    throw new CorruptionException(segment.path(), offset + pos, -1, "reading: " + d.reason());
-                }
-                pos += d.frameBytes();
-                if (d.lsn() > snapshotLastLsn) {
-                    segment = null; // appended after the snapshot (where a truncation let the file grow back)
-                    segmentIndex = snapshot.size();
-                    continue;
-                }
-                if (d.lsn() >= fromLsn) {
-                    delivered = d.lsn();
-                    view.lsn = d.lsn();
-                    view.timestamp = d.timestamp();
-                    view.buffer = readOnlyBuf;
-                    view.keyOffset = d.keyOffset();
-                    view.keyLength = d.keyLength();
-                    view.valueOffset = d.valueOffset();
-                    view.valueLength = d.valueLength();
-                    return true;
+                    case SKIP -> { }
+                    case RANGE_END -> segment = null;
+                    default -> throw new CorruptionException(segment.path(), frames.frameOffset(), -1,
+                            "reading: " + describe(frames, status, ends[segmentIndex]));
                 }
             }
         }
@@ -341,6 +311,7 @@ final class Reader {
         private boolean nextSegment() throws IOException {
             while (++segmentIndex < snapshot.size()) {
                 Segment s = snapshot.get(segmentIndex);
+                long offset;
                 lock.lock();
                 try {
                     checkNotTruncated();
@@ -354,31 +325,26 @@ final class Reader {
                     lock.unlock();
                 }
                 segment = s;
-                pos = 0;
-                bytes = 0;
+                frames.reset(lockedRead, offset, Math.max(offset, ends[segmentIndex]), s.salt());
                 return true;
             }
             return false;
         }
 
-        /** Reads the next chunk of the current segment; false at its (snapshot) end. */
-        private boolean refill() throws IOException {
-            offset += pos;
-            pos = 0;
+        /** The cursor's source: a read of the current segment, under the lock, no further than its frames end now. */
+        private long readLocked(long at, MemorySegment dst) throws IOException {
             lock.lock();
             try {
                 checkNotTruncated();
                 checkStillThere(segment);
                 long end = Math.min(ends[segmentIndex], segment.endOffset()); // a truncateBack may have cut it
-                if (offset >= end) {
-                    return false;
+                if (at >= end) {
+                    return 0;
                 }
-                want = Math.min(buf.byteSize(), end - offset);
-                bytes = segment.file().read(offset, buf.asSlice(0, want));
+                return segment.file().read(at, dst.asSlice(0, Math.min(dst.byteSize(), end - at)));
             } finally {
                 lock.unlock();
             }
-            return bytes > 0;
         }
     }
 

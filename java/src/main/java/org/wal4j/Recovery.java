@@ -15,6 +15,7 @@ import org.wal4j.io.DeviceReads;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.IoFile;
 import org.wal4j.io.OpenFlag;
+import org.wal4j.log.FrameCursor;
 import org.wal4j.log.Segment;
 import org.wal4j.log.SegmentFiles;
 import org.wal4j.log.SegmentScanner;
@@ -85,14 +86,6 @@ final class Recovery {
 
     private boolean preallocates() {
         return options.preallocate() && options.segmentBytes() > JournalFormat.HEADER_BLOCK_BYTES;
-    }
-
-    /** A buffer of at least {@code bytes}: {@code current} if large enough, else a new one. */
-    static MemorySegment atLeast(MemorySegment current, long bytes) {
-        if (current.byteSize() >= bytes) {
-            return current;
-        }
-        return Arena.ofAuto().allocate(JournalFormat.align(bytes), 4096);
     }
 
     private Result recover() throws IOException {
@@ -355,37 +348,23 @@ final class Recovery {
             return;
         }
         s.file(io.open(s.path(), OpenFlag.READ, OpenFlag.WRITE));
-        FrameDecoder d = new FrameDecoder();
-        for (long pos = from; pos < end; ) {
-            long n = Math.min(readBuffer.byteSize(), end - pos);
-            if (s.file().read(pos, readBuffer.asSlice(0, n)) != n) {
-                throw new IOException("the frames of " + s.path() + " end at offset " + end + " but the file ends before "
-                        + (pos + n) + " (cut under the journal?)");
-            }
-            long whole = 0; // the bytes of whole, valid frames at the start of the buffer
-            int status = FrameDecoder.NEED_MORE;
-            while (whole + JournalFormat.COMMON_HEADER_BYTES <= n) {
-                status = d.decode(readBuffer, whole, n, s.salt());
-                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
-                    break;
-                }
-                whole += d.frameBytes();
-            }
-            boolean valid = status == FrameDecoder.RECORD || status == FrameDecoder.SKIP || status == FrameDecoder.NEED_MORE;
-            if (valid && whole == 0 && n >= JournalFormat.COMMON_HEADER_BYTES && d.frameBytes() > readBuffer.byteSize()
-                    && pos + d.frameBytes() <= end) {
-                readBuffer = atLeast(readBuffer, d.frameBytes()); // a frame larger than the buffer
-                continue;
-            }
-            if (!valid || whole == 0) {
-                throw new IOException("two reads of " + s.path() + " disagree: the frame at offset " + (pos + whole)
-                        + " was valid when recovery scanned it and is not now (frames end at " + end + "); a read fault,"
-                        + " so open stopped before writing it back. Open again, or check the device");
-            }
-            s.file().write(pos, readBuffer.asSlice(0, whole));
-            pos += whole;
+        IoFile file = s.file();
+        FrameCursor frames = new FrameCursor(readBuffer).reset(file::read, from, end, s.salt(), Long.MAX_VALUE, file::write);
+        FrameCursor.Status status;
+        do {
+            status = frames.next(); // each run of valid frames is written back before the cursor reads over it
+        } while (status == FrameCursor.Status.RECORD || status == FrameCursor.Status.SKIP);
+        if (status == FrameCursor.Status.RANGE_END && frames.frameOffset() < end) {
+            throw new IOException("the frames of " + s.path() + " end at offset " + end + " but the file ends at "
+                    + frames.frameOffset() + " (cut under the journal?)");
         }
-        s.file().datasync();
+        if (status != FrameCursor.Status.RANGE_END) {
+            throw new IOException("two reads of " + s.path() + " disagree: the frame at offset " + frames.frameOffset()
+                    + " was valid when recovery scanned it and is not now (" + status
+                    + (frames.reason() != null ? ": " + frames.reason() : "") + "; frames end at " + end + "); a read fault,"
+                    + " so open stopped before writing it back. Open again, or check the device");
+        }
+        file.datasync();
     }
 
     /**
@@ -513,8 +492,23 @@ final class Recovery {
             if (pos == from && segment.header().recycled()) {
                 foundEnd = Math.max(foundEnd, from + ownTornFrameBytes(buf, n, fileBytes - from, lastGoodLsn));
             }
-            while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
+            // A frame the chunk's end cuts through is looked at again at the start of the next
+            // chunk, which begins there: a mark across a chunk boundary must not go unseen.
+            boolean lastChunk = got < want || start + got >= fileBytes;
+            long next = n;
+            while (i < n) {
+                if (i + JournalFormat.COMMON_HEADER_BYTES > n) {
+                    if (!lastChunk && i > 0) {
+                        next = i;
+                    }
+                    break;
+                }
                 int s = d.decode(buf, i, n, segment.salt());
+                if (s == FrameDecoder.NEED_MORE && !lastChunk && i > 0 && pos + i + d.frameBytes() <= fileBytes
+                        && d.frameBytes() <= readBuffer.byteSize() - alignment) {
+                    next = i;
+                    break;
+                }
                 if (s == FrameDecoder.RECORD && d.lsn() > lastGoodLsn) {
                     found++;
                     i += d.frameBytes();
@@ -533,9 +527,9 @@ final class Recovery {
             }
             long lastNonZero = lastNonZeroByte(buf, n);
             if (lastNonZero >= 0) {
-                nonZeroEnd = pos + lastNonZero + 1;
+                nonZeroEnd = Math.max(nonZeroEnd, pos + lastNonZero + 1);
             }
-            pos += n;
+            pos += next;
             if (got < want) {
                 break;
             }

@@ -2,7 +2,6 @@ package org.wal4j;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,6 +9,7 @@ import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
 import org.wal4j.io.IoBackend;
 import org.wal4j.io.OpenFlag;
+import org.wal4j.log.FrameCursor;
 import org.wal4j.log.Segment;
 import org.wal4j.log.SegmentScanner;
 
@@ -244,40 +244,17 @@ final class Truncation {
      * speak of frames at or after {@code from}.
      */
     private static List<Long> syncMarksAfter(Segment s, long from, long to) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
-            return syncMarksAfter(s, from, to, a.allocate(SYNC_MARK_SCAN_BYTES, 8));
-        }
-    }
-
-    private static List<Long> syncMarksAfter(Segment s, long from, long to, MemorySegment readBuffer) throws IOException {
         List<Long> marks = new ArrayList<>();
-        FrameDecoder d = new FrameDecoder();
-        long pos = from;
-        while (pos + JournalFormat.COMMON_HEADER_BYTES <= to) {
-            long n = s.file().read(pos, readBuffer.asSlice(0, Math.min(readBuffer.byteSize(), to - pos)));
-            long i = 0;
-            while (i + JournalFormat.COMMON_HEADER_BYTES <= n) {
-                int status = d.decode(readBuffer, i, n, s.salt());
-                if (status == FrameDecoder.NEED_MORE) {
-                    break;
+        try (Arena a = Arena.ofConfined()) {
+            FrameCursor frames = new FrameCursor(a.allocate(SYNC_MARK_SCAN_BYTES, 8)).reset(s.file()::read, from, to, s.salt());
+            for (FrameCursor.Status status = frames.next(); status == FrameCursor.Status.RECORD
+                    || status == FrameCursor.Status.SKIP; status = frames.next()) {
+                FrameDecoder d = frames.decoder();
+                if (status == FrameCursor.Status.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF) && d.syncedEnd() > from) {
+                    marks.add(frames.frameOffset());
                 }
-                if (status != FrameDecoder.RECORD && status != FrameDecoder.SKIP) {
-                    return marks; // the end of the frames
-                }
-                if (status == FrameDecoder.SKIP && d.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF) && d.syncedEnd() > from) {
-                    marks.add(pos + i);
-                }
-                i += d.frameBytes();
             }
-            if (i == 0) {
-                if (n < JournalFormat.COMMON_HEADER_BYTES || d.frameBytes() <= 0) {
-                    return marks;
-                }
-                i = d.frameBytes(); // a record larger than the read buffer: no mark inside it
-            }
-            pos += i;
         }
-        return marks;
+        return marks; // up to the end of the valid frames
     }
-
 }

@@ -518,6 +518,54 @@ class JournalTest {
         }
     }
 
+    /**
+     * Recovery looks past a cut in chunks of 1 MiB; a SYNC_MARK that the end of a chunk cuts
+     * through must still be seen, or damage to durable records is taken for a torn tail and
+     * they are cut. The segment is written by hand: records of 4 KiB from the damaged one at a
+     * 4 KiB-aligned offset D, then padding, then a SYNC_MARK at D + 1 MiB - 8.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aSyncMarkAcrossTheEndOfRecoverysReadChunkStillMakesTheDamageCorruption(boolean direct) throws Exception {
+        JournalOptions.Builder options = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(8 << 10).direct(direct);
+        try (Journal j = Journal.open(dir, options.build())) {
+            j.append(value(1, 10));
+        }
+        Path active = segmentFiles().getLast();
+        byte[] block = new byte[JournalFormat.HEADER_BLOCK_BYTES];
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ)) {
+            ch.read(ByteBuffer.wrap(block), 0);
+        }
+        JournalFormat.SegmentHeader h = JournalFormat.decodeHeader(MemorySegment.ofArray(block));
+        int frame = 4096;
+        long d = JournalFormat.HEADER_BLOCK_BYTES + 2L * frame; // lsn 3, damaged below
+        long mark = d + (1 << 20) - 8;
+        MemorySegment frames = Arena.ofAuto().allocate(mark + JournalFormat.MARK_FRAME_BYTES - JournalFormat.HEADER_BLOCK_BYTES, 8);
+        long at = 0;
+        long lsn = h.baseLsn();
+        while (at + frame <= mark - JournalFormat.HEADER_BLOCK_BYTES) {
+            MemorySegment v = MemorySegment.ofArray(value(lsn, frame - JournalFormat.RECORD_HEADER_BYTES - 1));
+            at += JournalFormat.encodeRecord(frames, at, h.salt(), lsn++, 0, MemorySegment.ofArray(new byte[1]), v);
+        }
+        long pad = mark - JournalFormat.HEADER_BLOCK_BYTES - at;
+        JournalFormat.encodePadding(frames, at, pad, h.salt());
+        JournalFormat.encodeSyncMark(frames, at + pad, h.salt(), mark, new org.wal4j.format.FrameCrc());
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(frames.asByteBuffer(), JournalFormat.HEADER_BLOCK_BYTES);
+            if (ch.size() < mark + (2 << 20)) {
+                ch.write(ByteBuffer.allocate(1), mark + (2 << 20) - 1);
+            }
+        }
+        assertEquals(d, frameOffset(active, 3));
+        flipByte(active, d + JournalFormat.RECORD_HEADER_BYTES + 100);
+        String before = sha256(active);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, options.build()));
+        assertTrue(e.getMessage().contains("damaged durable frames") && e.getMessage().contains("before offset " + mark),
+                e.getMessage());
+        assertEquals(d, e.offset());
+        assertEquals(before, sha256(active), "a failed open modifies nothing");
+    }
+
     /** Where the record with {@code lsn} starts in {@code segment}. */
     private static long frameOffset(Path segment, long lsn) throws Exception {
         JournalFormat.SegmentHeader h;

@@ -66,94 +66,57 @@ public final class SegmentScanner {
      * @param baseLsn every record's LSN must be >= this
      */
     public static Result scan(IoFile file, long fileBytes, int salt, long baseLsn, RecordSink sink) throws IOException {
-        FrameDecoder decoder = new FrameDecoder();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment chunk = arena.allocate(Math.min(CHUNK_BYTES, Math.max(fileBytes, 4096)), 4096);
-            long chunkStart = JournalFormat.HEADER_BLOCK_BYTES;
-            long chunkBytes = 0;
-            long pos = chunkStart;
+            FrameCursor cursor = new FrameCursor(arena.allocate(Math.min(CHUNK_BYTES, Math.max(fileBytes, 4096)), 4096))
+                    .reset(file::read, JournalFormat.HEADER_BLOCK_BYTES, Math.max(fileBytes, JournalFormat.HEADER_BLOCK_BYTES), salt);
             long records = 0;
             long firstLsn = -1;
             long lastLsn = -1;
             long mark = 0;
             long synced = 0;
             while (true) {
-                if (pos >= fileBytes) {
-                    return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
-                }
-                long inChunk = pos - chunkStart;
-                int status = decoder.decode(chunk, inChunk, chunkBytes, salt);
-                if (status == FrameDecoder.NEED_MORE) {
-                    long need = chunkBytes - inChunk >= JournalFormat.COMMON_HEADER_BYTES
-                            ? decoder.frameBytes() : JournalFormat.COMMON_HEADER_BYTES;
-                    if (pos + need > fileBytes) {
-                        if (isZero(file, pos, fileBytes - pos, chunk)) {
-                            return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
-                        }
-                        return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "frame needs " + need + " bytes but the file ends after " + (fileBytes - pos), mark, synced);
-                    }
-                    if (need > chunk.byteSize()) {
-                        chunk = arena.allocate(need, 4096); // bounded by the file's size, checked above
-                    }
-                    // refill: the chunk now starts at pos
-                    chunkStart = pos;
-                    long want = Math.min(chunk.byteSize(), fileBytes - pos);
-                    chunkBytes = file.read(pos, chunk.asSlice(0, want));
-                    if (chunkBytes < Math.min(need, want)) {
-                        return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
-                                "file shrank while scanning: read " + chunkBytes + " bytes at offset " + pos, mark, synced);
-                    }
-                    continue;
-                }
+                FrameCursor.Status status = cursor.next();
+                long pos = cursor.frameOffset();
+                FrameDecoder decoder = cursor.decoder();
                 switch (status) {
-                    case FrameDecoder.END -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
-                    }
-                    case FrameDecoder.INVALID -> {
-                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, decoder.reason(), mark, synced);
-                    }
-                    case FrameDecoder.SKIP -> {
-                        if (decoder.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF)) {
-                            mark = Math.max(mark, decoder.markSegmentId());
-                        } else if (decoder.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
-                            synced = Math.max(synced, decoder.syncedEnd());
-                        }
-                        pos += decoder.frameBytes();
-                    }
-                    default -> { // RECORD
+                    case RECORD -> {
                         long lsn = decoder.lsn();
                         if (lsn < baseLsn || (lastLsn >= 0 && Long.compareUnsigned(lsn, lastLsn) <= 0)) {
                             return new Result(pos, records, firstLsn, lastLsn, End.LSN_ORDER,
                                     "record lsn=" + Long.toUnsignedString(lsn) + " after lsn=" + lastLsn + " (baseLsn=" + baseLsn + ")", mark, synced);
                         }
-                        sink.record(chunk, inChunk, pos, decoder);
+                        sink.record(cursor.buffer(), cursor.frameOffsetInBuffer(), pos, decoder);
                         if (firstLsn < 0) {
                             firstLsn = lsn;
                         }
                         lastLsn = lsn;
                         records++;
-                        pos += decoder.frameBytes();
+                    }
+                    case SKIP -> {
+                        if (decoder.type() == (JournalFormat.TYPE_DURABLE_MARK & 0xFF)) {
+                            mark = Math.max(mark, decoder.markSegmentId());
+                        } else if (decoder.type() == (JournalFormat.TYPE_SYNC_MARK & 0xFF)) {
+                            synced = Math.max(synced, decoder.syncedEnd());
+                        }
+                    }
+                    case END -> {
+                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
+                    }
+                    case RANGE_END -> {
+                        if (pos < fileBytes) { // the file ended before the size it was listed with
+                            return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED,
+                                    "file shrank while scanning: it ends at offset " + pos + ", not " + fileBytes, mark, synced);
+                        }
+                        return new Result(pos, records, firstLsn, lastLsn, End.CLEAN, null, mark, synced);
+                    }
+                    case INVALID -> {
+                        return new Result(pos, records, firstLsn, lastLsn, End.INVALID, cursor.reason(), mark, synced);
+                    }
+                    case TRUNCATED -> {
+                        return new Result(pos, records, firstLsn, lastLsn, End.TRUNCATED, cursor.reason(), mark, synced);
                     }
                 }
             }
         }
-    }
-
-    private static boolean isZero(IoFile file, long offset, long length, MemorySegment scratch) throws IOException {
-        long done = 0;
-        while (done < length) {
-            long n = file.read(offset + done, scratch.asSlice(0, Math.min(scratch.byteSize(), length - done)));
-            if (n <= 0) {
-                return true;
-            }
-            for (long i = 0; i < n; i++) {
-                if (scratch.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != 0) {
-                    return false;
-                }
-            }
-            done += n;
-        }
-        return true;
     }
 }
