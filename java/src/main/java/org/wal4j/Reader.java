@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.wal4j.format.FrameDecoder;
 import org.wal4j.format.JournalFormat;
+import org.wal4j.io.IoFile;
 import org.wal4j.log.FrameCursor;
 import org.wal4j.log.Segment;
 
@@ -40,6 +41,9 @@ final class Reader {
     private final FrameCursor frames;
     /** The memory the decoder {@link #locate} returned refers to: a mapping or the cursor's buffer. */
     private MemorySegment located;
+    /** The file {@link #frames} reads, behind a source made once (a read allocates nothing). */
+    private IoFile locatedFile;
+    private final FrameCursor.Source locatedFileRead = (at, dst) -> locatedFile.read(at, dst);
     /** The record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
     private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
@@ -118,7 +122,8 @@ final class Reader {
                 return mapped;
             } // anything else: the read below finds it or says precisely what is wrong
         }
-        frames.reset(segment.file()::read, offset, end, segment.salt(), readBytes, null);
+        locatedFile = segment.file();
+        frames.reset(locatedFileRead, offset, end, segment.salt(), readBytes, null);
         while (true) {
             FrameCursor.Status status = frames.next();
             switch (status) {

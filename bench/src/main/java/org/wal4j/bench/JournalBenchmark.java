@@ -160,6 +160,13 @@ public class JournalBenchmark {
         @Param({"posix", "java"})
         public String backend;
 
+        /**
+         * true: the default segments, read through a mapping (sealed and preallocated ones);
+         * false: one growing, not preallocated segment, read with one pread of exactly the frame.
+         */
+        @Param({"true"})
+        public boolean mapped;
+
         static final int RECORDS = 16384; // 64 MiB of 4 KiB records
 
         Path dir;
@@ -170,7 +177,11 @@ public class JournalBenchmark {
         @Setup(Level.Trial)
         public void fill() throws IOException {
             dir = benchDir("journal-read-");
-            journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).build());
+            JournalOptions.Builder options = JournalOptions.builder().ioBackend(backend);
+            if (!mapped) {
+                options.segmentBytes(128L << 20).preallocate(false);
+            }
+            journal = Journal.open(dir, options.build());
             arena = Arena.ofShared();
             MemorySegment v = arena.allocate(RECORD_BYTES);
             for (int i = 0; i < RECORDS; i++) {

@@ -8,12 +8,13 @@ import org.wal4j.format.JournalFormat;
 import org.wal4j.io.IoFile;
 
 /**
- * Reads a segment's frames from its header block onward in large sequential chunks (never
- * one read per record), calls back for each record, and says where and why the frames end.
- * Never allocates from an unchecked length field: a frame that claims more than the file
- * holds ends the scan; one that fits in the file is read whole (into a larger buffer if it
- * must be) and its CRC decides. The journal's current size limits play no part: a record
- * written under larger limits is still a record.
+ * Recovery's scan of one segment: walks its frames from the header block onward with a
+ * {@link FrameCursor} (large sequential reads, never one per record), calls back for each
+ * record, checks that LSNs rise, collects the marks, and says where and why the frames end.
+ * The cursor never allocates from an unchecked length field: a frame that claims more than
+ * the file holds ends the scan; one that fits in the file is read whole and its CRC decides.
+ * The journal's current size limits play no part: a record written under larger limits is
+ * still a record.
  */
 public final class SegmentScanner {
 
