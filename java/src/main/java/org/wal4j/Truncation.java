@@ -2,6 +2,7 @@ package org.wal4j;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -152,7 +153,7 @@ final class Truncation {
             // Removed frames read as zeros and the segment keeps its size.
             zeroBack(s, newEnd, oldEnd);
         } else if (fileBytes > newEnd) {
-            s.file().truncate(newEnd);
+            cutBack(s, newEnd, oldEnd, fileBytes);
         }
         writer.activate(s);
         s.file().datasync();
@@ -174,6 +175,40 @@ final class Truncation {
             end = marks.get(m);
         }
         s.file().zeroFill(from, end - from);
+    }
+
+    /**
+     * Cuts a growing segment's file at {@code newEnd}. ftruncate zeroes the rest of the
+     * filesystem block that holds the new end, and ext4 and XFS may write that block back
+     * before they commit the new size: a crash between the two leaves the old size with zeros
+     * at {@code newEnd} in front of removed frames, and a surviving SYNC_MARK among them makes
+     * recovery call the zeros damage to durable data (a power cut on XFS met this). So the file
+     * is first cut at the block boundary past {@code newEnd}, a size change that zeroes nothing,
+     * and that is synced; the frames left in that block are then zeroed from their end back;
+     * only then is the file cut at {@code newEnd}.
+     */
+    private void cutBack(Segment s, long newEnd, long oldEnd, long fileBytes) throws IOException {
+        long block = filesystemBlockBytes(s);
+        long blockEnd = Math.min(fileBytes, (newEnd + block - 1) / block * block);
+        if (blockEnd < fileBytes) {
+            s.file().truncate(blockEnd);
+            s.file().datasync();
+        }
+        long framesEnd = Math.min(blockEnd, oldEnd);
+        if (framesEnd > newEnd) {
+            zeroBack(s, newEnd, framesEnd);
+        }
+        s.file().truncate(newEnd);
+    }
+
+    /** The block size of the filesystem holding {@code s} (4 KiB if it does not say or says more than 1 MiB). */
+    private static long filesystemBlockBytes(Segment s) {
+        try {
+            long bytes = Files.getFileStore(s.path()).getBlockSize();
+            return bytes > 0 && bytes <= (1 << 20) && Long.bitCount(bytes) == 1 ? bytes : 4096;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 4096; // the common block size; a larger one leaves a window this narrows but does not close
+        }
     }
 
     /** See {@code Journal.truncateFront}. */

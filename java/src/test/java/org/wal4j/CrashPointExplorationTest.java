@@ -804,6 +804,91 @@ class CrashPointExplorationTest {
     }
 
     /**
+     * A truncateBack of a segment that grows (no preallocation), ALWAYS mode: every round ends
+     * with a SYNC_MARK, so the removed frames hold marks that certify them. ftruncate zeroes the
+     * rest of the block holding the new end, and the filesystem may write that block before it
+     * commits the new size (SimulatedDisk models it; a power cut on XFS met it). At every crash
+     * point inside the truncateBack, in every image, recovery in FAIL mode opens the journal
+     * and keeps every record through the one kept, byte for byte: zeros at the new end in front
+     * of a surviving mark would be called damage to durable data.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1000, 3000})
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aTruncateBackOfAGrowingSegmentLeavesNoZerosInFrontOfASurvivingMark(int valueBytes) throws Exception {
+        Config config = new Config(SyncMode.ALWAYS, false, false);
+        JournalOptions options = JournalOptions.builder().segmentBytes(1 << 20).maxValueBytes(4096)
+                .syncMode(SyncMode.ALWAYS).preallocate(false).recoveryMode(RecoveryMode.FAIL).build();
+        int records = 40;
+        long keep = 7;
+        long[] truncateCalls = new long[2];
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        growingSegmentCutBack(full, SimulatedDisk.over(IoBackend.select(), full), options, valueBytes, records, keep, truncateCalls);
+        deleteTree(full);
+        long points = 0;
+        List<String> violations = new ArrayList<>();
+        for (long at = truncateCalls[0] + 1; at <= truncateCalls[1] + 1; at++) {
+            Path dir = Files.createDirectories(tmp.resolve("run-" + at));
+            SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir).crashAt(at);
+            try {
+                growingSegmentCutBack(dir, disk, options, valueBytes, records, keep, new long[2]);
+                disk.powerOff();
+            } catch (SimulatedDisk.PowerLoss expected) {
+                disk.revive();
+                closeQuietly(lastJournal);
+            }
+            points++;
+            for (Loss loss : Loss.values()) {
+                for (long seed = 0; seed < (loss == Loss.UNSYNCED ? 1 : 16); seed++) {
+                    Path image = tmp.resolve("image-" + at + "-" + loss + "-" + seed);
+                    disk.image(image, loss, false, seed);
+                    String where = "crashAt=" + at + " (truncateBack's calls " + truncateCalls[0] + ".." + truncateCalls[1]
+                            + ") loss=" + loss + " seed=" + seed + ": ";
+                    try (Journal j = Journal.open(image.resolve(dir.getFileName().toString()), options)) {
+                        if (j.lastLsn() < keep) {
+                            violations.add(where + "lastLsn " + j.lastLsn() + " but records through " + keep + " were synced");
+                        }
+                        for (long lsn = 1; lsn <= Math.min(keep, j.lastLsn()); lsn++) {
+                            if (!Arrays.equals(cutBackValue(valueBytes, lsn), j.read(lsn).value())) {
+                                violations.add(where + "record " + lsn + " reads back other bytes");
+                            }
+                        }
+                    } catch (Exception e) {
+                        violations.add(where + "recovery failed: " + e);
+                    }
+                    deleteTree(image);
+                }
+            }
+            deleteTree(dir);
+        }
+        System.out.printf("truncateBack of a growing segment (%d-byte records): %d crash points, %d violations%n", valueBytes,
+                points, violations.size());
+        CrashTally.add("journal truncateBack growing", points, 33 * points, violations.size());
+        assertEquals(List.of(), violations.stream().limit(20).toList());
+        assertTrue(points >= 3, "crash points inside truncateBack: " + points);
+    }
+
+    /** Appends {@code records} records one durable round each, then truncateBack keeps {@code keep}; sets the calls before and after it. */
+    private static void growingSegmentCutBack(Path dir, SimulatedDisk disk, JournalOptions options, int valueBytes, int records,
+            long keep, long[] truncateCalls) throws IOException {
+        Journal j = Journal.open(dir, options, disk);
+        lastJournal = j;
+        for (long lsn = 1; lsn <= records; lsn++) { // an empty journal's first LSN is 1
+            assertEquals(lsn, j.append(cutBackValue(valueBytes, lsn)));
+        }
+        truncateCalls[0] = disk.calls();
+        j.truncateBack(keep);
+        truncateCalls[1] = disk.calls();
+        j.close();
+    }
+
+    private static byte[] cutBackValue(int valueBytes, long lsn) {
+        byte[] v = new byte[valueBytes];
+        new Random(lsn).nextBytes(v);
+        return v;
+    }
+
+    /**
      * NONE mode: records fill a first segment and roll over into a second (and a third), then
      * a sync records the sealed segments' sync in a DURABLE_MARK after the first two records of
      * the last segment, more records and a sync follow, and truncateBack keeps only the second

@@ -48,7 +48,10 @@ import java.util.function.LongPredicate;
  * O_DIRECT read), and zeros where the file's size reaches past them (a dropped extending
  * write). {@link #refuseDirect} makes O_DIRECT opens fail with EINVAL, as ramfs does. A
  * {@link #faultyRead} returns a flipped bit or fails with EIO (the disk keeps the right
- * bytes). A sync that succeeds makes the file's size durable. Not modelled: other metadata;
+ * bytes). A sync that succeeds makes the file's size durable. A truncation is two pending
+ * changes: zeros from the new end to the end of its 4 KiB block (ftruncate zeroes the rest of
+ * that block, and ext4 and XFS may write it back before they commit the size), then the size.
+ * Not modelled: other metadata;
  * reads through memory mappings (they bypass the backend); the kernel evicting the
  * dropped pages (a buffered read would then return the device's bytes too).
  */
@@ -81,6 +84,8 @@ public final class SimulatedDisk implements IoBackend {
     public enum Names { LOST, KEPT, EACH }
 
     private static final int SECTOR = 512;
+    /** The filesystem block a truncation zeroes the rest of. */
+    private static final int BLOCK = 4096;
 
     /** One file's durable bytes and the writes since its last sync (a negative length is a truncation). */
     private static final class Inode {
@@ -665,7 +670,14 @@ public final class SimulatedDisk implements IoBackend {
         @Override
         public void truncate(long size) throws IOException {
             enter();
+            long before = f.size();
             f.truncate(size);
+            // ftruncate zeroes the rest of the block holding the new end, and ext4 and XFS may
+            // write that block back before they commit the new size: a write of its own
+            long blockEnd = Math.min(before, (size + BLOCK - 1) / BLOCK * BLOCK);
+            if (blockEnd > size) {
+                recordWrite(key, size, new byte[(int) (blockEnd - size)]);
+            }
             recordTruncate(key, size);
         }
     }
