@@ -25,7 +25,7 @@ JAVA := $(JDK)/bin/java
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 MVN := mvn -B -ntp
 
-CLI_JAR := java/target/wal4j-cli.jar
+CLI_JAR := cli/target/wal4j-cli.jar
 DATA_DIR ?= ./data
 ARGS ?=
 
@@ -36,9 +36,9 @@ JEXTRACT ?= jextract
 jdk:
 	@echo "JDK: $(JDK)"
 
-$(CLI_JAR): $(shell find pom.xml java/pom.xml java/src/main native bindings -type f 2>/dev/null)
+$(CLI_JAR): $(shell find pom.xml java/pom.xml java/src/main cli/pom.xml cli/src/main native bindings -type f 2>/dev/null)
 	@echo "building $(CLI_JAR) (mvn package, no tests)"
-	@$(MVN) -q -DskipTests -pl java -am package
+	@$(MVN) -q -DskipTests -pl cli -am package
 
 ## run: build, then `wal4j fsync-test` on $(DATA_DIR) (extra flags: make run ARGS="--seconds 1")
 run: $(CLI_JAR)
@@ -48,10 +48,10 @@ run: $(CLI_JAR)
 ## quiet-build-check: fails unless make run's build step runs no test and prints only its one line
 ## (.ci/run runs it first)
 quiet-build-check:
-	@rm -rf java/target/surefire-reports java/target/surefire-reports-native-access-off
+	@rm -rf java/target/surefire-reports* cli/target/surefire-reports*
 	@out=$$($(MAKE) -s -B $(CLI_JAR) 2>&1); rc=$$?; printf '%s\n' "$$out"; [ $$rc = 0 ] || exit $$rc; \
 	  lines=$$(printf '%s\n' "$$out" | sed 's/\x1b\[[0-9;]*m//g' | grep -c .); \
-	  if ls -d java/target/surefire-reports* >/dev/null 2>&1; then echo "make run's build step ran tests"; exit 1; fi; \
+	  if ls -d java/target/surefire-reports* cli/target/surefire-reports* >/dev/null 2>&1; then echo "make run's build step ran tests"; exit 1; fi; \
 	  if [ "$$lines" != 1 ]; then echo "make run's build step printed $$lines lines, not 1"; exit 1; fi; \
 	  echo "quiet build: no tests ran, one line printed"
 
