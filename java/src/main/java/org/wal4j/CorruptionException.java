@@ -9,12 +9,19 @@ public final class CorruptionException extends IOException {
     private final transient Path file;
     private final long offset;
     private final long lastGoodLsn;
+    private final String reason;
 
     public CorruptionException(Path file, long offset, long lastGoodLsn, String reason) {
         super("corrupted journal: " + reason + " file=" + file + " offset=" + offset + " lastGoodLsn=" + lastGoodLsn);
         this.file = file;
         this.offset = offset;
         this.lastGoodLsn = lastGoodLsn;
+        this.reason = reason;
+    }
+
+    /** What is wrong, without the file, offset and LSN the message adds (e.g. the stored and computed CRC). */
+    public String reason() {
+        return reason;
     }
 
     public Path file() {

@@ -166,6 +166,28 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the journal in {@code dir} as {@link #open} would, with {@link RecoveryMode#FAIL}
+     * and every segment scanned ({@link JournalOptions.Builder#verifyOnOpen}), and changes
+     * nothing: files are opened read-only, no lock is taken, nothing is written, deleted or
+     * synced. What an open would cut or delete is in {@link JournalInspection#recovery()}.
+     * Works on a journal another process has open: a frame being written as it is read ends
+     * the frames there, as a torn tail would.
+     *
+     * @throws NotAJournalException if {@code dir} holds files but no segment, or is not a directory
+     * @throws CorruptionException where an open would refuse the journal: damage to durable data
+     * @throws java.nio.file.NoSuchFileException if {@code dir} does not exist
+     * @throws IOException if I/O fails
+     */
+    public static JournalInspection inspect(Path dir) throws IOException {
+        return inspect(dir, IoBackend.select());
+    }
+
+    /** As {@link #inspect(Path)} on a given backend. */
+    static JournalInspection inspect(Path dir, IoBackend io) throws IOException {
+        return JournalInspection.read(dir, io);
+    }
+
     // ---------------------------------------------------------------- append
 
     /**

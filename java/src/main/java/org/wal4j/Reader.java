@@ -295,13 +295,7 @@ final class Reader {
                                 readOnlyView = viewed.asReadOnly();
                             }
                             delivered = d.lsn();
-                            view.lsn = d.lsn();
-                            view.timestamp = d.timestamp();
-                            view.buffer = readOnlyView;
-                            view.keyOffset = d.keyOffset();
-                            view.keyLength = d.keyLength();
-                            view.valueOffset = d.valueOffset();
-                            view.valueLength = d.valueLength();
+                            view.set(d, readOnlyView, frames.frameOffsetInBuffer());
                             return true;
                         }
                     }

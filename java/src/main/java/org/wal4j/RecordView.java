@@ -18,8 +18,22 @@ public final class RecordView {
     int keyLength;
     long valueOffset;
     long valueLength;
+    /** Where the record's frame starts in {@link #buffer}. */
+    long frameOffset;
 
     RecordView() {}
+
+    /** Points this view at the record {@code d} decoded in {@code buffer} (read-only), whose frame starts at {@code frameOffset}. */
+    void set(org.wal4j.format.FrameDecoder d, MemorySegment buffer, long frameOffset) {
+        this.lsn = d.lsn();
+        this.timestamp = d.timestamp();
+        this.buffer = buffer;
+        this.keyOffset = d.keyOffset();
+        this.keyLength = d.keyLength();
+        this.valueOffset = d.valueOffset();
+        this.valueLength = d.valueLength();
+        this.frameOffset = frameOffset;
+    }
 
     public long lsn() {
         return lsn;
@@ -35,6 +49,14 @@ public final class RecordView {
 
     public long valueLength() {
         return valueLength;
+    }
+
+    /**
+     * The CRC32C stored in the record's frame (of its header, key and value, seeded with its
+     * segment's salt; docs/format.md), which the read checked.
+     */
+    public int crc() {
+        return buffer.get(org.wal4j.format.JournalFormat.U32, frameOffset + org.wal4j.format.JournalFormat.CRC_OFFSET);
     }
 
     /** The key, read-only, valid during the callback only. */

@@ -51,24 +51,47 @@ final class Recovery {
      *     segment recovery deleted
      * @param lastLsn the highest LSN the segments know (a segment's base LSN - 1 if empty)
      * @param report what recovery found and did
+     * @param scans each segment's scan, or null for a durable sealed one not read at open
      */
-    record Result(List<Segment> segments, long durableSegmentId, boolean markDurable, long lastLsn, RecoveryReport report) {}
+    record Result(List<Segment> segments, long durableSegmentId, boolean markDurable, long lastLsn, RecoveryReport report,
+                  List<SegmentScanner.Result> scans) {}
 
     private final Path dir;
     private final JournalOptions options;
     private final IoBackend io;
+    /**
+     * {@link #inspect}: every file opened read-only, nothing written, deleted or synced; what
+     * recovery would cut, delete or write is counted in the report instead of done.
+     */
+    private final boolean readOnly;
     private final List<Segment> segments = new ArrayList<>();
     private MemorySegment readBuffer;
 
-    private Recovery(Path dir, JournalOptions options, IoBackend io) {
+    private Recovery(Path dir, JournalOptions options, IoBackend io, boolean readOnly) {
         this.dir = dir;
         this.options = options;
         this.io = io;
+        this.readOnly = readOnly;
     }
 
     /** Recovers the journal in {@code dir} (its lock held); on failure every file it opened is closed. */
     static Result run(Path dir, JournalOptions options, IoBackend io) throws IOException {
-        Recovery r = new Recovery(dir, options, io);
+        return run(dir, options, io, false);
+    }
+
+    /**
+     * Reads the journal in {@code dir} as recovery would, with {@link RecoveryMode#FAIL} and
+     * every segment scanned, and changes nothing: the report says what an open would cut and
+     * delete. No index is kept. The result's segments are open read-only; the caller closes them.
+     */
+    static Result inspect(Path dir, IoBackend io) throws IOException {
+        JournalOptions options = JournalOptions.builder().indexMode(IndexMode.none()).recoveryMode(RecoveryMode.FAIL)
+                .verifyOnOpen(true).build();
+        return run(dir, options, io, true);
+    }
+
+    private static Result run(Path dir, JournalOptions options, IoBackend io, boolean readOnly) throws IOException {
+        Recovery r = new Recovery(dir, options, io, readOnly);
         try (Arena arena = Arena.ofConfined()) {
             r.readBuffer = arena.allocate(READ_CHUNK_BYTES, 4096);
             return r.recover();
@@ -94,13 +117,15 @@ final class Recovery {
             throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
                     + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
         }
-        for (Path tmp : listing.unfinished()) {
-            Files.delete(tmp); // an unfinished creation: never renamed into place, never held a record
+        if (!readOnly) {
+            for (Path tmp : listing.unfinished()) {
+                Files.delete(tmp); // an unfinished creation: never renamed into place, never held a record
+            }
+            // Always, not only after a deletion: the names seen here may not be durable. A
+            // directory fsync that failed (its caller's journal failed) left a renamed segment
+            // whose name no later fsync made durable, and a reopen in the same boot appends to it.
+            io.syncDirectory(dir);
         }
-        // Always, not only after a deletion: the names seen here may not be durable. A
-        // directory fsync that failed (its caller's journal failed) left a renamed segment
-        // whose name no later fsync made durable, and a reopen in the same boot appends to it.
-        io.syncDirectory(dir);
         List<Path> paths = new ArrayList<>(listing.segments());
         int droppedSegments = 0;
         String stopReason = null;
@@ -158,8 +183,8 @@ final class Recovery {
         for (int i = 0; i < count; i++) {
             Path path = paths.get(i);
             JournalFormat.SegmentHeader h = headers.get(i);
-            Segment segment = new Segment(path, io.open(path, i == count - 1 ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE}
-                    : new OpenFlag[] {OpenFlag.READ}), h, options.indexMode().newIndex());
+            Segment segment = new Segment(path, io.open(path, i == count - 1 && !readOnly
+                    ? new OpenFlag[] {OpenFlag.READ, OpenFlag.WRITE} : new OpenFlag[] {OpenFlag.READ}), h, options.indexMode().newIndex());
             segments.add(segment);
             fileBytes[i] = segment.file().size();
             segment.reserved(fileBytes[i] >= options.segmentBytes());
@@ -230,7 +255,9 @@ final class Recovery {
                 // mode; no sync() returned since, so none of what follows was acknowledged): the
                 // journal ends here. Cut this segment first (a crash before the deletions below
                 // finds the same state again), then delete every later segment, newest first.
-                segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
+                if (!readOnly) {
+                    segment.file(io.open(path, OpenFlag.READ, OpenFlag.WRITE));
+                }
                 Tail tail = inspectTail(segment, r.endOffset(), fileBytes[i]);
                 refuseDurableDamage(segment, r, tail);
                 if (tail.validFrames > 0 && options.strictTail()) {
@@ -242,7 +269,9 @@ final class Recovery {
                 // What later segments said of the earlier ones goes with them: say it here first.
                 long needed = Math.min(durable, segment.id() - 1);
                 if (needed > recorded) {
-                    markDurableAtEnd(segment, needed);
+                    if (!readOnly) {
+                        markDurableAtEnd(segment, needed);
+                    }
                     recorded = needed;
                     markedAtRecovery = needed;
                 }
@@ -276,12 +305,14 @@ final class Recovery {
             if (needed > recorded && tail.durableMark() > recorded && tail.firstDurableMark() >= tail.end + JournalFormat.MARK_FRAME_BYTES) {
                 // The tail holds the only record of it: say it at the end of the frames, durably,
                 // before the tail goes.
-                markDurableAtEnd(segment, needed);
                 recorded = needed;
                 markedAtRecovery = needed;
-                droppedTail += Math.min(JournalFormat.MARK_FRAME_BYTES, Math.max(tail.dirtyEnd - tail.end, 0)); // overwritten by it
-                tail = new Tail(segment.endOffset(), Math.max(tail.dirtyEnd, segment.endOffset()), tail.validFrames, tail.syncedEnd,
-                        tail.durableMark, tail.firstDurableMark);
+                if (!readOnly) {
+                    markDurableAtEnd(segment, needed);
+                    droppedTail += Math.min(JournalFormat.MARK_FRAME_BYTES, Math.max(tail.dirtyEnd - tail.end, 0)); // overwritten by it
+                    tail = new Tail(segment.endOffset(), Math.max(tail.dirtyEnd, segment.endOffset()), tail.validFrames,
+                            tail.syncedEnd, tail.durableMark, tail.firstDurableMark);
+                }
             }
             droppedTail += cutTail(segment, fileBytes[i], tail);
         }
@@ -299,7 +330,7 @@ final class Recovery {
                 }
             }
             recorded = Math.max(recorded, markedAtRecovery);
-            for (int i = 0; i < segments.size(); i++) {
+            for (int i = 0; i < segments.size() && !readOnly; i++) {
                 Segment s = segments.get(i);
                 if (s == active) {
                     long certified = scans.get(i) != null ? Math.min(scans.get(i).syncedEnd(), s.endOffset()) : 0;
@@ -320,10 +351,11 @@ final class Recovery {
         }
         RecoveryReport report = new RecoveryReport(segments.size(), records, droppedTail, tailReason, framesAfterCut,
                 droppedSegments, listing.unfinished().size());
-        if (droppedTail > 0 || framesAfterCut > 0 || droppedSegments > 0) {
+        if (!readOnly && (droppedTail > 0 || framesAfterCut > 0 || droppedSegments > 0)) {
             LOG.log(System.Logger.Level.WARNING, "wal4j recovery: {0} dir={1}", report, dir);
         }
-        return new Result(List.copyOf(segments), durableSegmentId, markDurable, lastLsn, report);
+        return new Result(List.copyOf(segments), durableSegmentId, markDurable, lastLsn, report,
+                java.util.Collections.unmodifiableList(new ArrayList<>(scans.subList(0, segments.size()))));
     }
 
     /**
@@ -418,7 +450,7 @@ final class Recovery {
      * not would leave a gap in the chain, which recovery must take for a missing segment.
      */
     private int deleteNewestFirst(List<Path> doomed) throws IOException {
-        for (int j = doomed.size() - 1; j >= 0; j--) {
+        for (int j = doomed.size() - 1; j >= 0 && !readOnly; j--) {
             Files.delete(doomed.get(j));
             io.syncDirectory(dir);
         }
@@ -483,7 +515,7 @@ final class Recovery {
             long start = pos - pos % alignment; // O_DIRECT: aligned offset and length (only the first read is not)
             long want = Math.min(readBuffer.byteSize(), SegmentWriter.alignUp(fileBytes - start, alignment));
             long got = f.read(start, readBuffer.asSlice(0, want));
-            if (device == null && got > 0) {
+            if (device == null && got > 0 && !readOnly) {
                 f.write(start, readBuffer.asSlice(0, got));
             }
             MemorySegment buf = readBuffer.asSlice(pos - start);
@@ -534,7 +566,7 @@ final class Recovery {
                 break;
             }
         }
-        if (device == null && pos > from) {
+        if (device == null && pos > from && !readOnly) {
             segment.file().datasync(); // the rewritten tail, before anything is appended in front of it
         }
         return new Tail(from, segment.header().recycled() ? foundEnd : nonZeroEnd, found, syncedEnd, durableMark, firstDurableMark);
@@ -594,6 +626,9 @@ final class Recovery {
         boolean keepSize = preallocates() && fileBytes <= options.segmentBytes() + SegmentWriter.STAGING_ALIGNMENT;
         if (keepSize && tail.dirtyEnd <= tail.end) {
             return 0; // only the zeros it was filled with, or a recycled file's former contents
+        }
+        if (readOnly) {
+            return Math.max(tail.dirtyEnd - tail.end, 0);
         }
         if (keepSize) {
             segment.file().zeroFill(tail.end, tail.dirtyEnd - tail.end);

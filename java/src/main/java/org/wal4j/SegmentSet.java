@@ -421,19 +421,7 @@ final class SegmentSet implements Iterable<Segment> {
 
     /** Closes every segment's files; returns the first error, any later ones suppressed in it. */
     IOException closeFiles() {
-        IOException first = null;
-        for (Segment s : segments) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        return first;
+        return Segment.closeAll(segments);
     }
 
     @Override

@@ -51,4 +51,19 @@ final class ByteSize implements CommandLine.ITypeConverter<Long> {
         }
         return bytes + " B";
     }
+
+    /** 2040109 → "1.9 MiB", 512 → "512 B": one decimal, for sizes that are not exact multiples. */
+    static String approx(long bytes) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
 }

@@ -222,4 +222,21 @@ public final class Segment {
         return "Segment[" + path.getFileName() + " id=" + id() + " lsn=" + firstLsn + ".." + lastLsn
                 + " end=" + endOffset + "]";
     }
+
+    /** Closes each segment's files; returns the first error, any later ones suppressed in it, or null. */
+    public static IOException closeAll(java.util.List<Segment> segments) {
+        IOException first = null;
+        for (Segment s : segments) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        return first;
+    }
 }
