@@ -48,6 +48,7 @@ final class Committer {
     private final FailStop failStop;
     private final SegmentSet segments;
     private final SegmentWriter writer;
+    private final JournalMetrics metrics;
     private final long followerSpinNanos;
     private volatile SyncPolicy policy;
     /** The highest LSN ever appended (kept across reset and truncation), -1 if none. */
@@ -79,8 +80,10 @@ final class Committer {
     /** Signalled when {@link #quiescing} drops to 0. */
     private final Condition appendGate;
 
-    Committer(Lifecycle lifecycle, JournalOptions options, ReentrantLock lock, SegmentSet segments, SegmentWriter writer) {
+    Committer(Lifecycle lifecycle, JournalOptions options, ReentrantLock lock, SegmentSet segments, SegmentWriter writer,
+            JournalMetrics metrics) {
         this.dir = lifecycle.dir();
+        this.metrics = metrics;
         this.options = options;
         this.lock = lock;
         this.lifecycle = lifecycle;
@@ -245,6 +248,7 @@ final class Committer {
         }
         writer.stageRecord(active, lsn, timestamp, key, value, frameBytes);
         active.appended(lsn, frameBytes);
+        metrics.appended(frameBytes);
         lastLsn = lsn;
         background.appended(frameBytes);
     }
@@ -472,11 +476,20 @@ final class Committer {
         RoundSync synced = new RoundSync(1);
         roundSync = synced;
         background.resetUnsynced();
+        long durableBefore = durableLsn;
+        long coveredBytes = metrics.roundStarts();
+        JournalEvents.SyncRound event = new JournalEvents.SyncRound();
+        event.begin();
+        long started = System.nanoTime();
+        long written = started;
+        long returned = started;
         IOException error = null;
         lock.unlock();
         try {
             if (write == null || write.run()) {
+                written = System.nanoTime();
                 activeWriter.datasync();
+                returned = System.nanoTime();
             } else {
                 error = write.error();
             }
@@ -512,6 +525,16 @@ final class Committer {
         writer.synced(roundActivation, roundEnd);
         wakeWaiters();
         background.roundEnded();
+        long records = metrics.roundEnded(durableBefore, target, coveredBytes, written - started, returned - written);
+        if (event.shouldCommit()) {
+            event.dir = dir.toString();
+            event.records = records;
+            event.bytes = write != null ? write.bytes() : 0;
+            event.writeNanos = written - started;
+            event.syncNanos = returned - written;
+            event.durableLsn = durableLsn;
+            event.commit();
+        }
     }
 
     /**
@@ -681,6 +704,7 @@ final class Committer {
     /** Lock held, after recovery: the records it kept end at {@code last}. */
     void recovered(long last) {
         lastLsn = last;
+        metrics.opened(nextLsn() - 1); // an empty journal (last -1) starts at LSN 1
     }
 
     // ---------------------------------------------------------------- fail-stop
@@ -691,6 +715,12 @@ final class Committer {
      */
     IOException fail(IOException e) {
         if (failStop.fail(e)) {
+            JournalEvents.FailStop event = new JournalEvents.FailStop();
+            if (event.shouldCommit()) {
+                event.dir = dir.toString();
+                event.failure = e.toString();
+                event.commit();
+            }
             roundDone.signalAll();
             background.wakeAll();
             appendGate.signalAll();

@@ -65,6 +65,7 @@ public final class Journal implements AutoCloseable {
     /** The directory's lock ({@link SegmentFiles#LOCK_FILE}): held from before recovery until close. */
     private final ExclusiveLock ownerLock;
     private final RecoveryReport recoveryReport;
+    private final JournalMetrics metrics = new JournalMetrics();
     /** Lock held: {@link #close()} has released everything. */
     private boolean released;
     /** Signalled when {@link #close()} has finished (a concurrent close waits for it). */
@@ -76,14 +77,25 @@ public final class Journal implements AutoCloseable {
         this.io = io;
         this.ownerLock = ownerLock;
         this.lifecycle = new Lifecycle(dir);
-        this.segments = new SegmentSet(dir, options, io, lock, lifecycle, writeAlignment);
+        this.segments = new SegmentSet(dir, options, io, lock, lifecycle, writeAlignment, metrics);
         try {
             this.writer = new SegmentWriter(io, segments, writeAlignment, options.writeBufferBytes(), arena);
-            this.committer = new Committer(lifecycle, options, lock, segments, writer);
+            this.committer = new Committer(lifecycle, options, lock, segments, writer, metrics);
             this.reader = new Reader(lock, lifecycle, segments, committer, arena);
             this.truncation = new Truncation(options, io, lock, lifecycle, segments, writer, committer, reader);
+            JournalEvents.Recovery event = new JournalEvents.Recovery();
+            event.begin();
             Recovery.Result recovered = Recovery.run(dir, options, io);
             this.recoveryReport = recovered.report();
+            if (event.shouldCommit()) {
+                event.dir = dir.toString();
+                event.segments = recoveryReport.segments();
+                event.records = recoveryReport.records();
+                event.droppedTailBytes = recoveryReport.droppedTailBytes();
+                event.droppedSegments = recoveryReport.droppedSegments();
+                event.tailReason = recoveryReport.tailReason();
+                event.commit();
+            }
             lock.lock();
             try {
                 segments.adopt(recovered.segments(), recovered.durableSegmentId());
@@ -186,6 +198,39 @@ public final class Journal implements AutoCloseable {
     /** As {@link #inspect(Path)} on a given backend. */
     static JournalInspection inspect(Path dir, IoBackend io) throws IOException {
         return JournalInspection.read(dir, io);
+    }
+
+    /** The directory this journal was opened on, as given to {@link #open}. */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * A snapshot of this journal's counters and gauges: appends, bytes, sync rounds and the
+     * records they made durable, round fdatasync latencies, the durable lag, rollovers,
+     * segments and their bytes on disk. Takes the journal's lock for a copy of a few counters
+     * (the segment sizes are read after it is released): cheap enough to poll every second.
+     * Works on a closed or failed journal too (its last figures).
+     */
+    public JournalStats stats() {
+        JournalStats counted;
+        List<Segment> files;
+        lock.lock();
+        try {
+            counted = metrics.snapshot(committer.lastLsn(), committer.durableLsn(), segments.size(), 0);
+            files = segments.snapshot();
+        } finally {
+            lock.unlock();
+        }
+        long diskBytes = 0;
+        for (Segment s : files) {
+            try {
+                diskBytes += s.file().size();
+            } catch (IOException | IllegalStateException closedMeanwhile) {
+                // removed by a truncation since the snapshot, or the journal closed: not on disk any more
+            }
+        }
+        return counted.withDiskBytes(diskBytes);
     }
 
     // ---------------------------------------------------------------- append

@@ -61,6 +61,7 @@ final class SegmentSet implements Iterable<Segment> {
     /** Wakes the spare-segment preparer: its spare was used, or close. */
     private final Condition preparerWake;
     private Thread preparer;
+    private final JournalMetrics metrics;
     /** {@link SegmentFiles#SPARE} is zero-filled, synced and its name durable. */
     private boolean spareReady;
     private boolean spareFailed;
@@ -70,8 +71,10 @@ final class SegmentSet implements Iterable<Segment> {
     /** A removed segment's file kept for reuse, and the salt its frames carry. */
     private record Recycled(Path path, int formerSalt) {}
 
-    SegmentSet(Path dir, JournalOptions options, IoBackend io, ReentrantLock lock, Lifecycle lifecycle, int writeAlignment) {
+    SegmentSet(Path dir, JournalOptions options, IoBackend io, ReentrantLock lock, Lifecycle lifecycle, int writeAlignment,
+            JournalMetrics metrics) {
         this.dir = dir;
+        this.metrics = metrics;
         this.options = options;
         this.io = io;
         this.lock = lock;
@@ -262,6 +265,18 @@ final class SegmentSet implements Iterable<Segment> {
         Segment s = new Segment(path, io.open(path, OpenFlag.READ, OpenFlag.WRITE), h, options.indexMode().newIndex());
         s.reserved(preallocates());
         segments.add(s);
+        if (prev != null) {
+            metrics.rolledOver();
+            JournalEvents.Rollover event = new JournalEvents.Rollover();
+            if (event.shouldCommit()) {
+                event.dir = dir.toString();
+                event.sealedSegmentId = prev.id();
+                event.baseLsn = baseLsn;
+                event.fromSpare = fromSpare;
+                event.recycled = reuse != null;
+                event.commit();
+            }
+        }
         return s;
     }
 
@@ -281,15 +296,24 @@ final class SegmentSet implements Iterable<Segment> {
         boolean keep = preallocates() && writeAlignment > 1 && recycled.size() < options.recycleSegments()
                 && s.file().size() == options.segmentBytes();
         s.close();
+        JournalEvents.SegmentRetired event = new JournalEvents.SegmentRetired();
+        event.begin();
         if (keep) {
             Path aside = dir.resolve(SegmentFiles.recycledName(s.id()));
             Files.move(s.path(), aside, StandardCopyOption.ATOMIC_MOVE);
             recycled.add(new Recycled(aside, s.salt()));
+            metrics.recycledOne();
         } else {
             Files.delete(s.path());
         }
         segments.removeFirst();
         io.syncDirectory(dir);
+        if (event.shouldCommit()) {
+            event.dir = dir.toString();
+            event.segmentId = s.id();
+            event.recycled = keep;
+            event.commit();
+        }
     }
 
     /**
@@ -342,6 +366,8 @@ final class SegmentSet implements Iterable<Segment> {
                 } finally {
                     lock.unlock();
                 }
+                JournalEvents.SparePrepared event = new JournalEvents.SparePrepared();
+                event.begin();
                 try (IoFile f = openSpare(spare)) {
                     for (long done = 0; done < options.segmentBytes() && !lifecycle.isClosed(); done += chunk) {
                         f.write(done, zeros.asSlice(0, Math.min(chunk, options.segmentBytes() - done)));
@@ -349,6 +375,11 @@ final class SegmentSet implements Iterable<Segment> {
                     f.datasync();
                 }
                 io.syncDirectory(dir);
+                if (event.shouldCommit()) {
+                    event.dir = dir.toString();
+                    event.bytes = options.segmentBytes();
+                    event.commit();
+                }
                 lock.lock();
                 try {
                     spareReady = !lifecycle.isClosed();

@@ -234,6 +234,11 @@ final class SegmentWriter {
         }
 
         /** Outside the lock: writes, and says so to whoever waits; false if the write failed. */
+        /** The bytes this write puts on the file (the staged frames, aligned for O_DIRECT). */
+        long bytes() {
+            return bytes.byteSize();
+        }
+
         boolean run() {
             try {
                 file.write(offset, bytes);

@@ -77,11 +77,15 @@ final class Truncation {
                 segments.loaded(segments.get(segments.indexFor(lsn)));
                 committer.truncationStarts();
                 reader.removedAbove(lsn);
+                JournalEvents.Truncation event = new JournalEvents.Truncation();
+                event.begin();
+                int before = segments.size();
                 try {
                     truncateBackLocked(lsn);
                 } catch (IOException e) {
                     throw committer.fail(e);
                 }
+                committed(event, "truncateBack", lsn, before - segments.size());
             } finally {
                 committer.endQuiet();
             }
@@ -211,6 +215,16 @@ final class Truncation {
         }
     }
 
+    private void committed(JournalEvents.Truncation event, String kind, long lsn, int segmentsRemoved) {
+        if (event.shouldCommit()) {
+            event.dir = lifecycle.dir().toString();
+            event.kind = kind;
+            event.lsn = lsn;
+            event.segmentsRemoved = segmentsRemoved;
+            event.commit();
+        }
+    }
+
     /** See {@code Journal.truncateFront}. */
     int truncateFront(long lsn) throws IOException {
         lock.lock();
@@ -219,6 +233,8 @@ final class Truncation {
             committer.awaitNoRound(); // the running round may sync through a segment about to go
             lifecycle.checkOpen();
             int deleted = 0;
+            JournalEvents.Truncation event = new JournalEvents.Truncation();
+            event.begin();
             try {
                 while (segments.size() > 1) {
                     Segment first = segments.first();
@@ -231,6 +247,7 @@ final class Truncation {
             } catch (IOException e) {
                 throw committer.fail(e);
             }
+            committed(event, "truncateFront", lsn, deleted);
             return deleted;
         } finally {
             lock.unlock();
@@ -246,7 +263,11 @@ final class Truncation {
             try {
                 committer.truncationStarts();
                 reader.removedAbove(0);
+                JournalEvents.Truncation event = new JournalEvents.Truncation();
+                event.begin();
+                int before = segments.size();
                 resetLocked();
+                committed(event, "reset", committer.nextLsn(), before);
             } catch (IOException e) {
                 throw committer.fail(e);
             } finally {
