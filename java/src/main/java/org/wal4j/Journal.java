@@ -152,7 +152,8 @@ public final class Journal implements AutoCloseable {
      * @throws IOException if I/O fails
      */
     public static Journal open(Path dir, JournalOptions options) throws IOException {
-        return open(dir, options, IoBackend.select(options.ioBackend()));
+        nonNull(dir, "dir");
+        return open(dir, options, IoBackend.select(nonNull(options, "options").ioBackend()));
     }
 
     /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
@@ -192,7 +193,7 @@ public final class Journal implements AutoCloseable {
      * @throws IOException if I/O fails
      */
     public static JournalInspection inspect(Path dir) throws IOException {
-        return inspect(dir, IoBackend.select());
+        return inspect(nonNull(dir, "dir"), IoBackend.select());
     }
 
     /** As {@link #inspect(Path)} on a given backend. */
@@ -243,12 +244,12 @@ public final class Journal implements AutoCloseable {
      *     durable, and the journal has failed
      */
     public long append(byte[] value) throws IOException {
-        return committer.append(MemorySegment.ofArray(value));
+        return committer.append(MemorySegment.ofArray(nonNull(value, "value")));
     }
 
     /** Appends {@code value} (copied) with the next LSN; returns the LSN. See {@link #append(byte[])}. */
     public long append(MemorySegment value) throws IOException {
-        return committer.append(value);
+        return committer.append(nonNull(value, "value"));
     }
 
     /**
@@ -262,12 +263,12 @@ public final class Journal implements AutoCloseable {
      *     durable, and the journal has failed
      */
     public void append(long lsn, long timestamp, byte[] key, byte[] value) throws IOException {
-        committer.append(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+        committer.append(lsn, timestamp, MemorySegment.ofArray(nonNull(key, "key")), MemorySegment.ofArray(nonNull(value, "value")));
     }
 
     /** As {@link #append(long, long, byte[], byte[])}, from memory segments (copied). */
     public void append(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
-        committer.append(lsn, timestamp, key, value);
+        committer.append(lsn, timestamp, nonNull(key, "key"), nonNull(value, "value"));
     }
 
     /**
@@ -282,12 +283,12 @@ public final class Journal implements AutoCloseable {
      * @throws IllegalArgumentException if the value exceeds the limits (thrown, not completed)
      */
     public CompletableFuture<Long> appendAsync(byte[] value) {
-        return committer.appendAsync(MemorySegment.ofArray(value));
+        return committer.appendAsync(MemorySegment.ofArray(nonNull(value, "value")));
     }
 
     /** As {@link #appendAsync(byte[])}, from a memory segment (copied). */
     public CompletableFuture<Long> appendAsync(MemorySegment value) {
-        return committer.appendAsync(value);
+        return committer.appendAsync(nonNull(value, "value"));
     }
 
     /**
@@ -295,11 +296,18 @@ public final class Journal implements AutoCloseable {
      * {@link #append(long, long, byte[], byte[])}); the future completes with {@code lsn}.
      */
     public CompletableFuture<Long> appendAsync(long lsn, long timestamp, byte[] key, byte[] value) {
-        return committer.appendAsync(lsn, timestamp, MemorySegment.ofArray(key), MemorySegment.ofArray(value));
+        return committer.appendAsync(lsn, timestamp, MemorySegment.ofArray(nonNull(key, "key")),
+                MemorySegment.ofArray(nonNull(value, "value")));
     }
 
     /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
     public LsnRange appendBatch(byte[]... values) throws IOException {
+        nonNull(values, "values");
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) {
+                throw new NullPointerException("values[" + i + "]");
+            }
+        }
         return committer.appendMany(values.length, new IndexedRecords() {
             @Override
             public long timestamp(int i) {
@@ -323,7 +331,15 @@ public final class Journal implements AutoCloseable {
      * ALWAYS mode). The batch is left as it was (reset it to reuse it).
      */
     public LsnRange appendBatch(Batch batch) throws IOException {
-        return committer.appendMany(batch.size(), batch);
+        return committer.appendMany(nonNull(batch, "batch").size(), batch);
+    }
+
+    /** {@code o}, or a NullPointerException naming the parameter (a programming error, thrown before anything is appended). */
+    private static <T> T nonNull(T o, String parameter) {
+        if (o == null) {
+            throw new NullPointerException(parameter);
+        }
+        return o;
     }
 
     // ---------------------------------------------------------------- durability
@@ -531,12 +547,12 @@ public final class Journal implements AutoCloseable {
      * @throws IllegalArgumentException if dst is smaller than the value (both lengths named)
      */
     public long readInto(long lsn, MemorySegment dst) throws IOException {
-        return reader.readInto(lsn, dst);
+        return reader.readInto(lsn, nonNull(dst, "dst"));
     }
 
     /** As {@link #readInto(long, MemorySegment)} into a byte array. */
     public int readInto(long lsn, byte[] dst) throws IOException {
-        return (int) reader.readInto(lsn, MemorySegment.ofArray(dst));
+        return (int) reader.readInto(lsn, MemorySegment.ofArray(nonNull(dst, "dst")));
     }
 
     /**
@@ -547,7 +563,7 @@ public final class Journal implements AutoCloseable {
      * number of records replayed.
      */
     public long replay(long fromLsn, ReplayCallback callback) throws Exception {
-        return reader.replay(fromLsn, callback);
+        return reader.replay(fromLsn, nonNull(callback, "callback"));
     }
 
     /**
