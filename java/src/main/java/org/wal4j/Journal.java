@@ -90,7 +90,7 @@ public final class Journal implements AutoCloseable {
             if (event.shouldCommit()) {
                 event.dir = dir.toString();
                 event.segments = recoveryReport.segments();
-                event.records = recoveryReport.records();
+                event.records = recoveryReport.recordsScanned();
                 event.droppedTailBytes = recoveryReport.droppedTailBytes();
                 event.droppedSegments = recoveryReport.droppedSegments();
                 event.tailReason = recoveryReport.tailReason();

@@ -47,7 +47,9 @@ public final class JournalOptions {
         if (segmentBytes < JournalFormat.HEADER_BLOCK_BYTES + maxFrame) {
             throw new IllegalArgumentException("segmentBytes=" + segmentBytes + " cannot hold the largest record: "
                     + "header " + JournalFormat.HEADER_BLOCK_BYTES + " + frame " + maxFrame
-                    + " (maxKeyBytes=" + maxKeyBytes + " maxValueBytes=" + maxValueBytes + ")");
+                    + " (maxKeyBytes=" + maxKeyBytes + " maxValueBytes=" + maxValueBytes + "): lower maxValueBytes"
+                    + " (or maxKeyBytes) to fit, or raise segmentBytes to at least "
+                    + JournalFormat.align(JournalFormat.HEADER_BLOCK_BYTES + maxFrame + 4095) / 4096 * 4096);
         }
     }
 

@@ -356,7 +356,7 @@ class JournalTest {
         assertTrue(files >= 3);
         try (Journal j = Journal.open(dir, small().build())) {
             RecoveryReport r = j.recoveryReport();
-            assertTrue(r.records() < 200, "open scanned only the active segment: " + r);
+            assertTrue(r.recordsScanned() < 200, "open scanned only the active segment: " + r);
             assertEquals(1, j.firstLsn());
             assertEquals(200, j.lastLsn());
             long[] next = {1};
