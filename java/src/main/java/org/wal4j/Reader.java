@@ -170,6 +170,7 @@ final class Reader {
         RecordCursor cursor = new RecordCursor(fromLsn);
         return new java.util.Iterator<>() {
             private Boolean ready;
+            private boolean delivered;
 
             @Override
             public boolean hasNext() {
@@ -186,9 +187,12 @@ final class Reader {
             @Override
             public JournalRecord next() {
                 if (!hasNext()) {
-                    throw new java.util.NoSuchElementException("no record after lsn=" + cursor.view.lsn);
+                    throw new java.util.NoSuchElementException(delivered ? "no record after lsn=" + cursor.view.lsn
+                            : "no record with lsn >= " + fromLsn + " (the last record when the iterator was made: lsn="
+                            + cursor.snapshotLastLsn + ")");
                 }
                 ready = null;
+                delivered = true;
                 RecordView v = cursor.view;
                 return new JournalRecord(v.lsn, v.timestamp, v.keyBytes(), v.valueBytes());
             }

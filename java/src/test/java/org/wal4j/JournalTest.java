@@ -977,7 +977,10 @@ class JournalTest {
                 expected++;
             }
             assertEquals(151, expected);
-            assertThrows(java.util.NoSuchElementException.class, it::next);
+            assertEquals("no record after lsn=150", assertThrows(java.util.NoSuchElementException.class, it::next).getMessage());
+            java.util.Iterator<JournalRecord> past = j.iterator(500);
+            assertEquals("no record with lsn >= 500 (the last record when the iterator was made: lsn=151)",
+                    assertThrows(java.util.NoSuchElementException.class, past::next).getMessage());
         }
     }
 
