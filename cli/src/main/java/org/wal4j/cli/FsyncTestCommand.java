@@ -154,8 +154,14 @@ final class FsyncTestCommand implements Callable<Integer> {
                 }
             }
         }
+        List<FsyncVerdict> verdicts = FsyncVerdict.of(results);
+        if (!verdicts.isEmpty()) {
+            out.println();
+            out.println("verdict:");
+            verdicts.forEach(v -> out.print(v.text()));
+        }
         if (json != null) {
-            Files.writeString(json, JsonReport.render(system, results, seconds, rounds, fileBytes));
+            Files.writeString(json, JsonReport.render(system, results, verdicts, seconds, rounds, fileBytes));
             out.println("results written to " + json);
         }
         return 0;

@@ -8,7 +8,7 @@ import java.util.Map;
 final class JsonReport {
     private JsonReport() {}
 
-    static String render(Map<String, String> system, List<FsyncTestCommand.Result> results,
+    static String render(Map<String, String> system, List<FsyncTestCommand.Result> results, List<FsyncVerdict> verdicts,
                          double seconds, int rounds, long fileBytes) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\n  \"tool\": ").append(quote("wal4j fsync-test " + Wal4jCommand.version())).append(",\n");
@@ -43,6 +43,12 @@ final class JsonReport {
                         .append(", \"exhaustedFile\": ").append(r.exhausted());
             }
             sb.append('}');
+            sep = ",\n";
+        }
+        sb.append("\n  ],\n  \"verdict\": [");
+        sep = "\n";
+        for (FsyncVerdict v : verdicts) {
+            sb.append(sep).append("    ").append(Json.line(v.json()));
             sep = ",\n";
         }
         sb.append("\n  ]\n}\n");

@@ -71,6 +71,24 @@ class FsyncTestCommandTest {
         assertEquals(okResults, withOps, text);
         assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith("fsync-test-")),
                 "test files are deleted afterwards");
+        // the verdict: one per size, on the journal's path, with the paths compared where the C loop ran
+        assertTrue(r.out().contains("\nverdict:\n  4 KiB: fastest durable write on the " + (nativeAccess ? "ffm" : "java")
+                + " path: "), r.out());
+        assertTrue(r.out().contains("    suggests: "), r.out());
+        assertTrue(r.out().contains(nativeAccess ? "    paths: p50 over the C loop's " : "the C loop did not run"), r.out());
+        assertTrue(text.contains("\"verdict\": [\n    {\"sizeBytes\": 4096, \"path\": \"" + (nativeAccess ? "ffm" : "java") + "\""),
+                text);
+    }
+
+    @Test
+    void theVerdictNamesTheBaselineRatioWhenTheNaiveAppendRan(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("out.json");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync", "--states", "append,zeroed", "--file-size", "1m",
+                "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("x the naive FileChannel append + force(false) ("), r.out());
+        assertTrue(Files.readString(json).contains("\"ratioToBaseline\": "), Files.readString(json));
     }
 
     @Test
