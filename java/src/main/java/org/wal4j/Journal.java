@@ -214,24 +214,7 @@ public final class Journal implements AutoCloseable {
      * Works on a closed or failed journal too (its last figures).
      */
     public JournalStats stats() {
-        JournalStats counted;
-        List<Segment> files;
-        lock.lock();
-        try {
-            counted = metrics.snapshot(committer.lastLsn(), committer.durableLsn(), segments.size(), 0);
-            files = segments.snapshot();
-        } finally {
-            lock.unlock();
-        }
-        long diskBytes = 0;
-        for (Segment s : files) {
-            try {
-                diskBytes += s.file().size();
-            } catch (IOException | IllegalStateException closedMeanwhile) {
-                // removed by a truncation since the snapshot, or the journal closed: not on disk any more
-            }
-        }
-        return counted.withDiskBytes(diskBytes);
+        return metrics.stats(lock, committer, segments);
     }
 
     // ---------------------------------------------------------------- append

@@ -1,5 +1,10 @@
 package org.wal4j;
 
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.wal4j.log.Segment;
+
 /**
  * The counters behind {@link Journal#stats()}. Guarded by the journal's lock: each update is
  * made where the lock is held already (an append, the end of a round, a rollover), so
@@ -58,8 +63,34 @@ final class JournalMetrics {
         recycled++;
     }
 
+    /**
+     * See {@code Journal.stats()}: the counters copied under {@code lock}, then the segment
+     * files' sizes read after it is released (a file a truncation closed meanwhile is not on
+     * disk any more, and is not counted).
+     */
+    JournalStats stats(ReentrantLock lock, Committer committer, SegmentSet segmentSet) {
+        JournalStats counted;
+        List<Segment> files;
+        lock.lock();
+        try {
+            counted = snapshot(committer.lastLsn(), committer.durableLsn(), segmentSet.size(), 0);
+            files = segmentSet.snapshot();
+        } finally {
+            lock.unlock();
+        }
+        long diskBytes = 0;
+        for (Segment s : files) {
+            try {
+                diskBytes += s.file().size();
+            } catch (IOException | IllegalStateException closedMeanwhile) {
+                // removed by a truncation since the snapshot, or the journal closed
+            }
+        }
+        return counted.withDiskBytes(diskBytes);
+    }
+
     /** Lock held. */
-    JournalStats snapshot(long lastLsn, long durableLsn, int segments, long diskBytes) {
+    private JournalStats snapshot(long lastLsn, long durableLsn, int segments, long diskBytes) {
         return new JournalStats(appends, appendedBytes, syncRounds, roundRecords, syncLatency.count(),
                 syncLatency.percentile(50), syncLatency.percentile(99), syncLatency.max(), writeNanos, syncNanos,
                 lastLsn, durableLsn, Math.max(0, lastLsn - Math.max(durableLsn, openedLsn)),
