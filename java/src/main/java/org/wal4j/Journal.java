@@ -146,6 +146,10 @@ public final class Journal implements AutoCloseable {
      * without touching the journal.
      *
      * @throws NotAJournalException if {@code dir} holds files but no segment
+     * @throws java.nio.file.NoSuchFileException if there is no journal in {@code dir} and
+     *     {@link JournalOptions.Builder#createIfMissing} is false
+     * @throws java.nio.file.FileAlreadyExistsException if there is one and
+     *     {@link JournalOptions.Builder#errorIfExists} is true
      * @throws CorruptionException if a sealed segment's durable data is damaged (see {@link RecoveryMode})
      * @throws AlreadyOpenException if the journal is open in this process (the message says so and
      *     names the directory) or in another one (the message names the lock file)
@@ -158,6 +162,7 @@ public final class Journal implements AutoCloseable {
 
     /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
     static Journal open(Path dir, JournalOptions options, IoBackend io) throws IOException {
+        JournalDirectory.checkExistence(dir, options);
         JournalDirectory.create(dir, io, options.fileMode());
         SegmentFiles.Listing listing = SegmentFiles.list(dir);
         if (listing.segments().isEmpty() && !listing.foreign().isEmpty()) {

@@ -27,6 +27,23 @@ final class JournalDirectory {
      * directory's entry is not durable until its parent is synced, and a journal whose
      * directory vanished in a crash would lose records acknowledged in it.
      */
+    /**
+     * Refuses to open what {@code options} say must not be: no journal in {@code dir} (no
+     * directory, or no segment file in it) without createIfMissing, or one with errorIfExists.
+     * Checked before anything is created or locked.
+     */
+    static void checkExistence(Path dir, JournalOptions options) throws IOException {
+        boolean exists = Files.isDirectory(dir) && !org.wal4j.log.SegmentFiles.list(dir).segments().isEmpty();
+        if (!exists && !options.createIfMissing()) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null,
+                    "no journal here (no segment files) and createIfMissing is false");
+        }
+        if (exists && options.errorIfExists()) {
+            throw new java.nio.file.FileAlreadyExistsException(dir.toString(), null,
+                    "a journal is here (segment files) and errorIfExists is true");
+        }
+    }
+
     static void create(Path dir, IoBackend io, int fileMode) throws IOException {
         if (Files.isDirectory(dir)) {
             return;

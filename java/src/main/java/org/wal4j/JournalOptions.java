@@ -20,6 +20,8 @@ public final class JournalOptions {
     private final int recycleSegments;
     private final long maxRecordBytes;
     private final boolean verifyOnOpen;
+    private final boolean createIfMissing;
+    private final boolean errorIfExists;
     private final boolean direct;
     private final boolean directFallback;
     private final java.time.Duration followerSpin;
@@ -38,6 +40,8 @@ public final class JournalOptions {
         this.preallocate = b.preallocate;
         this.recycleSegments = b.recycleSegments;
         this.verifyOnOpen = b.verifyOnOpen;
+        this.createIfMissing = b.createIfMissing;
+        this.errorIfExists = b.errorIfExists;
         this.direct = b.direct;
         this.directFallback = b.directFallback;
         this.followerSpin = b.followerSpin;
@@ -127,6 +131,14 @@ public final class JournalOptions {
         return verifyOnOpen;
     }
 
+    public boolean createIfMissing() {
+        return createIfMissing;
+    }
+
+    public boolean errorIfExists() {
+        return errorIfExists;
+    }
+
     public int recycleSegments() {
         return recycleSegments;
     }
@@ -156,6 +168,8 @@ public final class JournalOptions {
         private int recycleSegments = 2;
         private long maxRecordBytes = -1;
         private boolean verifyOnOpen;
+        private boolean createIfMissing = true;
+        private boolean errorIfExists;
         private boolean direct;
         private boolean directFallback;
         private java.time.Duration followerSpin = java.time.Duration.ZERO;
@@ -330,6 +344,25 @@ public final class JournalOptions {
          */
         public Builder verifyOnOpen(boolean verify) {
             this.verifyOnOpen = verify;
+            return this;
+        }
+
+        /**
+         * Whether open creates a journal where there is none (no directory, or one without
+         * segment files). Default true. With false, a mistyped path fails with
+         * {@link java.nio.file.NoSuchFileException} instead of giving a new, empty journal.
+         */
+        public Builder createIfMissing(boolean create) {
+            this.createIfMissing = create;
+            return this;
+        }
+
+        /**
+         * Whether open fails if the directory already holds a journal (segment files), with
+         * {@link java.nio.file.FileAlreadyExistsException}. Default false.
+         */
+        public Builder errorIfExists(boolean error) {
+            this.errorIfExists = error;
             return this;
         }
 
