@@ -66,9 +66,10 @@ final class DumpCommand implements Callable<Integer> {
             }
         } else {
             boolean gohacks = target.kind() == LogTarget.Kind.GOHACKS;
+            long lastUnsigned = to < 0 ? -1L : to; // gohacks' LSNs are unsigned: no --to means up to 2^64-1
             GoLogScan.scan(target.path(), target.kind(), r -> {
                 progress.at(r.offset() + r.bytes());
-                boolean inRange = gohacks ? Long.compareUnsigned(r.lsn(), from) >= 0 && Long.compareUnsigned(r.lsn(), last) <= 0
+                boolean inRange = gohacks ? Long.compareUnsigned(r.lsn(), from) >= 0 && Long.compareUnsigned(r.lsn(), lastUnsigned) <= 0
                         : r.lsn() >= from && r.lsn() <= last;
                 if (inRange) {
                     out.println(line(gohacks ? "lsn" : "index", r.lsn(), gohacks ? r.timestamp() : null, gohacks ? r.key() : null,
