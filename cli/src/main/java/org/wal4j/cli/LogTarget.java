@@ -77,6 +77,12 @@ record LogTarget(Kind kind, Path path, Path segmentFile) {
         ByteBuffer le = ByteBuffer.wrap(head, 0, n).order(ByteOrder.LITTLE_ENDIAN);
         if (n >= 8 && le.getLong(0) == JournalFormat.MAGIC) {
             Path dir = path.toAbsolutePath().getParent();
+            boolean listed = SegmentFiles.list(dir).segments().stream()
+                    .anyMatch(p -> p.getFileName().equals(path.getFileName()));
+            if (!listed) { // a copy or a renamed file: the journal's rules need the directory it belongs to
+                throw new BadInput(path + " has a wal4j segment header but is not one of the segments of " + dir
+                        + " (segment files are named <20-digit base LSN>" + SegmentFiles.SUFFIX + ")");
+            }
             return new LogTarget(Kind.JOURNAL, dir, path);
         }
         if (n >= 4 && le.getInt(0) == WalxFormat.MAGIC) {

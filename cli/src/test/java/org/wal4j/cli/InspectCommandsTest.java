@@ -225,13 +225,15 @@ class InspectCommandsTest {
         Path link = tmp.resolve("link");
         Files.createSymbolicLink(link, journal(SyncMode.NONE, 3));
         Path empty = Files.createFile(tmp.resolve("empty.wal"));
+        Path renamed = Files.copy(lastSegment(journal(SyncMode.ALWAYS, 2)), tmp.resolve("backup.seg"));
         Map<Path, String> expected = Map.of(
                 tmp.resolve("missing"), "no such file or directory: ",
                 random, "is not a log this tool reads",
                 others, "is not a wal4j journal: no segment files",
                 shortHeader, "wal4j: ",
                 link, "is a symbolic link",
-                empty, "is empty");
+                empty, "is empty",
+                renamed, "has a wal4j segment header but is not one of the segments of");
         for (Map.Entry<Path, String> e : expected.entrySet()) {
             for (String command : List.of("stat", "verify", "dump")) {
                 Run r = run(command, e.getKey().toString());
