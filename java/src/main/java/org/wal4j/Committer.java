@@ -15,7 +15,7 @@ import org.wal4j.io.IoFile;
 import org.wal4j.log.FailStop;
 import org.wal4j.log.Segment;
 
-// About 700 lines on purpose: appends, rounds, the watermark, the parked appenders and the
+// Over 700 lines on purpose: appends, rounds, the watermark, the parked appenders and the
 // append gate are one protocol over the same few fields under one lock; split apart, each
 // part would need every field of the others. The background sync thread is its own unit.
 /**

@@ -214,8 +214,8 @@ public final class Journal implements AutoCloseable {
     /**
      * A snapshot of this journal's counters and gauges: appends, bytes, sync rounds and the
      * records they made durable, round fdatasync latencies, the durable lag, rollovers,
-     * segments and their bytes on disk. Takes the journal's lock for a copy of a few counters
-     * (the segment sizes are read after it is released): cheap enough to poll every second.
+     * segments and their bytes on disk. Holds the journal's lock only to copy the counters
+     * (the segment files' sizes are read after it is released).
      * Works on a closed or failed journal too (its last figures).
      */
     public JournalStats stats() {

@@ -156,7 +156,7 @@ public final class JournalInspection implements AutoCloseable {
                     if (status == FrameCursor.Status.SKIP) {
                         continue;
                     }
-                    if (status != FrameCursor.Status.RECORD || frames.position() > s.endOffset()) {
+                    if (status != FrameCursor.Status.RECORD) {
                         throw new CorruptionException(s.path(), frames.frameOffset(), -1, "the frame at offset "
                                 + frames.frameOffset() + " was valid when the journal was inspected and is not now (" + status
                                 + (frames.reason() != null ? ": " + frames.reason() : "")

@@ -10,7 +10,8 @@ package org.wal4j;
  *     fdatasync of the active segment each)
  * @param roundRecords records the rounds made durable
  * @param syncs fdatasyncs of the active segment by rounds (each is also in the latency figures)
- * @param syncP50Nanos median round fdatasync duration, to its bucket's upper bound (at most 19 % high)
+ * @param syncP50Nanos median round fdatasync duration, read as its bucket's upper bound: at most
+ *     25 % high (a bucket spans a quarter of its power of two)
  * @param syncP99Nanos 99th percentile of the same
  * @param syncMaxNanos the longest
  * @param writeNanos time the rounds spent writing their frames (outside the lock), summed

@@ -2,7 +2,7 @@ package org.wal4j;
 
 /**
  * Durations in nanoseconds counted in log-linear buckets: four per power of two, so a
- * percentile read from it is the upper bound of its bucket, at most 19 % above the true
+ * percentile read from it is the upper bound of its bucket, at most 25 % above the true
  * value. Fixed size (256 counters), no allocation when recording. Not thread-safe: the
  * journal's lock guards it.
  */
