@@ -237,10 +237,9 @@ final class Recovery {
             if (i < count - 1) {
                 JournalFormat.SegmentHeader next = headers.get(i + 1);
                 boolean intact = r.endOffset() == next.prevEndOffset() && Math.max(r.lastLsn(), 0) == next.prevLastLsn();
-                if (intact) {
+                if (intact || confirmEnd(segment, fileBytes[i], r)) {
                     continue;
                 }
-                confirmEnd(segment, fileBytes[i], r);
                 String reason = "sealed segment " + (segment.id() <= durable ? "damaged" : "never synced and torn")
                         + ": frames end at " + r.endOffset() + " with lastLsn=" + r.lastLsn()
                         + " but its successor recorded endOffset=" + next.prevEndOffset() + " lastLsn=" + next.prevLastLsn()
@@ -286,12 +285,14 @@ final class Recovery {
             }
             // the last segment: everything after the first invalid frame is a torn tail
             Tail tail = lastTail;
+            boolean pastEnd = tail.syncedEnd > r.endOffset() || tail.dirtyEnd > r.endOffset() || tail.validFrames > 0;
+            if (pastEnd && confirmEnd(segment, fileBytes[i], r)) {
+                tail = new Tail(r.endOffset(), r.endOffset(), 0, 0, 0, Long.MAX_VALUE); // a live writer's frames, not a tail
+            }
             if (tail.syncedEnd > r.endOffset()) {
-                confirmEnd(segment, fileBytes[i], r);
                 refuseDurableDamage(segment, r, tail);
             }
             if (tail.dirtyEnd > r.endOffset() || tail.validFrames > 0) {
-                confirmEnd(segment, fileBytes[i], r);
                 framesAfterCut = tail.validFrames;
                 tailReason = r.end() == SegmentScanner.End.CLEAN
                         ? "zeroed bytes at offset " + r.endOffset() + (framesAfterCut > 0 ? " followed by records" : "")
@@ -421,16 +422,23 @@ final class Recovery {
      * Before recovery cuts or refuses anything because of where a segment's frames end, the
      * scan is repeated and must agree: a read that returned a flipped bit or a short count
      * once must not cost durable records. If the two disagree, open fails and nothing is cut.
+     * Read-only ({@link #inspect}), no lock keeps a writer out: frames that went on past the
+     * first scan's end are a live writer's, and true is returned (the end was where it was
+     * writing, nothing torn); an open, which holds the lock, never gets true.
      */
-    private void confirmEnd(Segment segment, long fileBytes, SegmentScanner.Result first) throws IOException {
+    private boolean confirmEnd(Segment segment, long fileBytes, SegmentScanner.Result first) throws IOException {
         SegmentScanner.Result again = SegmentScanner.scan(segment.file(), fileBytes, segment.salt(), segment.baseLsn(),
                 (chunk, at, fileOffset, d) -> { });
+        if (readOnly && again.endOffset() > first.endOffset() && again.lastLsn() >= first.lastLsn()) {
+            return true;
+        }
         if (again.endOffset() != first.endOffset() || again.lastLsn() != first.lastLsn() || again.end() != first.end()) {
             throw new IOException("two reads of " + segment.path() + " disagree: its frames ended at offset "
                     + first.endOffset() + " (" + first.end() + ", lastLsn=" + first.lastLsn() + "), then at "
                     + again.endOffset() + " (" + again.end() + ", lastLsn=" + again.lastLsn()
                     + "); a read fault, so nothing was cut. Open again, or check the device");
         }
+        return false;
     }
 
     /**
