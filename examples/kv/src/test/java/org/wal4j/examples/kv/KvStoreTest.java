@@ -110,6 +110,7 @@ class KvStoreTest {
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     KvStore.class.getName(), dir.toString(), Long.toString(next)).redirectErrorStream(true).start();
             List<String> lines = new ArrayList<>();
+            java.io.IOException[] readFailure = {null};
             Thread reader = Thread.ofPlatform().start(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String l; (l = in.readLine()) != null; ) {
@@ -118,7 +119,7 @@ class KvStoreTest {
                         }
                     }
                 } catch (java.io.IOException e) {
-                    // the pipe closes with the kill
+                    readFailure[0] = e;
                 }
             });
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -133,9 +134,13 @@ class KvStoreTest {
             synchronized (lines) {
                 assertTrue(child.isAlive(), "the writer ended by itself: " + lines);
             }
-            child.destroyForcibly(); // SIGKILL
+            // SIGKILL through the handle: Process.destroyForcibly would also close our end of the
+            // pipe, and the lines still in it (changes the child made and acknowledged) would be
+            // lost to the check below, which would then miss a delete it must expect.
+            child.toHandle().destroyForcibly();
             child.waitFor();
             reader.join();
+            assertNull(readFailure[0], "reading the writer's output to its end");
             long last = next - 1;
             for (String l : lines) {
                 String[] w = l.split(" ");
