@@ -45,7 +45,7 @@ public class GroupCommitProbe {
                 };
             }
         };
-        Journal j = Journal.open(dir, JournalOptions.builder().syncMode(SyncMode.ALWAYS).direct(direct).segmentBytes(256L << 20).build(), io);
+        Journal j = Journal.open(dir, JournalOptions.builder().syncPolicy(SyncMode.ALWAYS).direct(direct).segmentBytes(256L << 20).build(), io);
         j.append(new byte[size]);
         Thread.sleep(3000); // let the spare be prepared
         AtomicLong appends = new AtomicLong();

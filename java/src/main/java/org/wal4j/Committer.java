@@ -54,6 +54,8 @@ final class Committer {
     /** The highest LSN ever appended (kept across reset and truncation), -1 if none. */
     private long lastLsn = -1;
     private volatile long durableLsn = -1;
+    /** Wakes tail readers when {@link #durableLsn} moves, or the journal fails or closes. */
+    private final DurableWatch durableWatch = new DurableWatch();
     /** A sync round's fdatasync is running outside the lock. */
     private boolean syncing;
     /** The running (or last) round's fdatasync (see {@link #awaitRoundSync}). */
@@ -312,6 +314,11 @@ final class Committer {
         return policy;
     }
 
+    /** What tail readers wait on. */
+    DurableWatch durableWatch() {
+        return durableWatch;
+    }
+
     /** Lock held. */
     void policy(SyncPolicy newPolicy) {
         policy = newPolicy;
@@ -447,6 +454,7 @@ final class Committer {
         try {
             if (segments.isEmpty()) {
                 durableLsn = Math.max(durableLsn, target);
+                durableWatch.advanced();
                 wakeWaiters();
                 return;
             }
@@ -521,6 +529,7 @@ final class Committer {
         }
         if (target > durableLsn) {
             durableLsn = target;
+            durableWatch.advanced();
         }
         writer.synced(roundActivation, roundEnd);
         wakeWaiters();
@@ -666,10 +675,11 @@ final class Committer {
         background.resetUnsynced(); // nothing unsynced is left
     }
 
-    /** Lock held: {@code Journal.close} starts; appends waiting at the gate learn it. */
+    /** Lock held: {@code Journal.close} starts; appends waiting at the gate learn it, and tail readers. */
     void closing() {
         lifecycle.closing();
         appendGate.signalAll();
+        durableWatch.advanced();
     }
 
     /**
@@ -704,6 +714,7 @@ final class Committer {
     /** Lock held, after recovery: the records it kept end at {@code last}. */
     void recovered(long last) {
         lastLsn = last;
+        durableLsn = last; // recovery synced every frame it kept
         metrics.opened(nextLsn() - 1); // an empty journal (last -1) starts at LSN 1
     }
 
@@ -725,6 +736,7 @@ final class Committer {
             background.wakeAll();
             appendGate.signalAll();
             wakeWaiters();
+            durableWatch.advanced();
         }
         return e;
     }

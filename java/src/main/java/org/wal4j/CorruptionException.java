@@ -1,10 +1,9 @@
 package org.wal4j;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /** Damage to data that was durable: names the file, the offset, the last good LSN and the reason. */
-public final class CorruptionException extends IOException {
+public final class CorruptionException extends Wal4jException {
     private static final long serialVersionUID = 1L;
     private final transient Path file;
     private final long offset;

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.wal4j.io.AlreadyOpenException;
 import org.wal4j.io.ExclusiveLock;
 import org.wal4j.io.IoBackend;
 import org.wal4j.log.Segment;
@@ -170,8 +169,13 @@ public final class Journal implements AutoCloseable {
             throw new NotAJournalException(dir, "no segment files, but " + listing.foreign().size()
                     + " other file(s), e.g. " + listing.foreign().get(0).getFileName());
         }
-        ExclusiveLock lock = ExclusiveLock.acquire(io, dir.resolve(SegmentFiles.LOCK_FILE), options.fileMode(),
-                "journal dir=" + dir);
+        ExclusiveLock lock;
+        try {
+            lock = ExclusiveLock.acquire(io, dir.resolve(SegmentFiles.LOCK_FILE), options.fileMode(),
+                    "journal dir=" + dir);
+        } catch (ExclusiveLock.Held held) {
+            throw new AlreadyOpenException(held.getMessage(), held.lockFile(), held.inThisProcess());
+        }
         try {
             return new Journal(dir, options, io, lock, JournalDirectory.directAlignment(dir, options, io));
         } catch (IOException | RuntimeException | Error e) {
@@ -549,8 +553,11 @@ public final class Journal implements AutoCloseable {
      * Appends may run meanwhile; they are not seen. A truncation that removes records this
      * replay still has to deliver ends it with an {@link IOException} saying so. Returns the
      * number of records replayed.
+     *
+     * @param <E> what {@code callback} may throw; nothing checked for a lambda that throws nothing
+     * @throws E what the callback threw, which ends the replay
      */
-    public long replay(long fromLsn, ReplayCallback callback) throws Exception {
+    public <E extends Exception> long replay(long fromLsn, ReplayCallback<E> callback) throws IOException, E {
         return reader.replay(fromLsn, nonNull(callback, "callback"));
     }
 
@@ -558,10 +565,20 @@ public final class Journal implements AutoCloseable {
      * An iterator over the records with LSN >= {@code fromLsn}, up to the last record appended
      * when it was created; the same snapshot, chunked reads and truncation rule as
      * {@link #replay}. Each record is copied onto the heap. I/O errors surface as
-     * {@link java.io.UncheckedIOException}.
+     * {@link java.io.UncheckedIOException}. Close it when done with it before its end.
      */
-    public java.util.Iterator<JournalRecord> iterator(long fromLsn) throws IOException {
+    public JournalIterator iterator(long fromLsn) throws IOException {
         return reader.iterator(fromLsn);
+    }
+
+    /**
+     * A reader that follows the journal from {@code fromLsn}: it delivers each record once it
+     * is durable, waiting for the next one (with a timeout if asked), for replication and
+     * change-data capture. See {@link TailReader} for what truncations do to it. Close it when
+     * done.
+     */
+    public TailReader tail(long fromLsn) throws IOException {
+        return reader.tail(fromLsn);
     }
 
     // ---------------------------------------------------------------- truncation

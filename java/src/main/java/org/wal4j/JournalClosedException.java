@@ -1,10 +1,9 @@
 package org.wal4j;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /** A call on a journal after {@link Journal#close()}. */
-public final class JournalClosedException extends IOException {
+public final class JournalClosedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     public JournalClosedException(Path dir) {

@@ -10,7 +10,7 @@ import org.wal4j.io.IoCallException;
  * pages clean), so the journal does not go on: every later call throws this, carrying the
  * first failure as its cause. Re-open the journal to recover from what is on disk.
  */
-public final class JournalFailedException extends IOException {
+public final class JournalFailedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     public JournalFailedException(Path dir, IOException firstFailure) {

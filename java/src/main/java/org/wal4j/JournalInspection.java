@@ -135,9 +135,9 @@ public final class JournalInspection implements AutoCloseable {
      *
      * @throws CorruptionException if a frame that was valid when the journal was inspected is
      *     not now: the journal changed while it was read (a live writer's truncation), or a read fault
-     * @throws Exception what the callback threw, which ends the replay
+     * @throws E what the callback threw, which ends the replay
      */
-    public long replay(long fromLsn, long toLsn, ReplayCallback callback) throws Exception {
+    public <E extends Exception> long replay(long fromLsn, long toLsn, ReplayCallback<E> callback) throws IOException, E {
         if (closed) {
             throw new IllegalStateException("inspection of " + dir + " is closed");
         }

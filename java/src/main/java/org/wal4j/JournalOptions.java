@@ -74,10 +74,6 @@ public final class JournalOptions {
         return indexMode;
     }
 
-    public SyncMode syncMode() {
-        return syncPolicy.mode();
-    }
-
     public SyncPolicy syncPolicy() {
         return syncPolicy;
     }
@@ -157,7 +153,7 @@ public final class JournalOptions {
     public static final class Builder {
         private long segmentBytes = 64L << 20;
         private IndexMode indexMode = IndexMode.full();
-        private SyncPolicy syncPolicy = SyncPolicy.none();
+        private SyncPolicy syncPolicy = SyncPolicy.always();
         private String ioBackend = "auto";
         private int maxKeyBytes = 1024;
         private int maxValueBytes = 16 << 20;
@@ -194,16 +190,22 @@ public final class JournalOptions {
 
         /**
          * When appends become durable: {@link SyncPolicy#of(SyncMode)} (INTERVAL with its
-         * default bounds). Default {@link SyncMode#NONE}.
+         * default bounds). Default {@link SyncMode#ALWAYS}.
          */
-        public Builder syncMode(SyncMode mode) {
-            this.syncPolicy = SyncPolicy.of(java.util.Objects.requireNonNull(mode, "syncMode"));
+        public Builder syncPolicy(SyncMode mode) {
+            this.syncPolicy = SyncPolicy.of(java.util.Objects.requireNonNull(mode, "mode"));
             return this;
         }
 
-        /** When appends become durable, with INTERVAL's bounds. Default {@link SyncPolicy#none()}. */
+        /**
+         * When appends become durable, with INTERVAL's bounds. Default {@link SyncPolicy#always()}:
+         * an append returns once its record is on the disk. NONE and INTERVAL are for callers
+         * that make records durable themselves ({@link Journal#sync}) or accept losing the
+         * last ones on power loss; they must say so (docs/decisions.md, "The default sync
+         * policy is ALWAYS").
+         */
         public Builder syncPolicy(SyncPolicy policy) {
-            this.syncPolicy = java.util.Objects.requireNonNull(policy, "syncPolicy");
+            this.syncPolicy = java.util.Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -1,9 +1,8 @@
 package org.wal4j;
 
-import java.io.IOException;
 
 /** A read of an LSN the journal does not hold: below the first, above the last, or in a gap. */
-public final class LsnNotFoundException extends IOException {
+public final class LsnNotFoundException extends Wal4jException {
     private static final long serialVersionUID = 1L;
     private final long lsn;
 

@@ -1,10 +1,9 @@
 package org.wal4j;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /** A directory that holds files but no journal; nothing in it was touched. */
-public final class NotAJournalException extends IOException {
+public final class NotAJournalException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     public NotAJournalException(Path dir, String why) {

@@ -11,7 +11,7 @@ import org.wal4j.io.IoCallException;
  * {@link JournalFailedException}. Re-open the journal and look: what recovery finds is what
  * is durable.
  */
-public final class OutcomeUnknownException extends IOException {
+public final class OutcomeUnknownException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final long firstLsn;

@@ -19,7 +19,7 @@ import org.wal4j.log.Segment;
  * records a cursor still has to deliver.
  *
  * <p>Guarded by the journal's lock: {@link #mapped}, {@link #frames}, {@link #located}
- * and {@link #cursors}. A cursor reads under the lock (so no file is closed or cut under it)
+ * {@link #cursors} and {@link #tailers}. A cursor reads under the lock (so no file is closed or cut under it)
  * and decodes outside it; its own state belongs to the one thread that drives it.
  *
  * <p>Invariants: a record just appended is readable at once (staged frames are written to
@@ -46,6 +46,8 @@ final class Reader {
     private final FrameCursor.Source locatedFileRead = (at, dst) -> locatedFile.read(at, dst);
     /** The record cursors not finished yet, told of every truncation (weakly held: an abandoned iterator goes). */
     private final java.util.Set<RecordCursor> cursors = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    /** The tail readers not closed, told of every truncation (weakly held, as the cursors). */
+    private final java.util.Set<TailReader> tailers = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
     Reader(ReentrantLock lock, Lifecycle lifecycle, SegmentSet segments, Committer committer, Arena arena) {
         this.lock = lock;
@@ -155,25 +157,33 @@ final class Reader {
     // ---------------------------------------------------------------- cursors
 
     /** See {@code Journal.replay}. */
-    long replay(long fromLsn, ReplayCallback callback) throws Exception {
-        RecordCursor cursor = new RecordCursor(fromLsn);
+    <E extends Exception> long replay(long fromLsn, ReplayCallback<E> callback) throws IOException, E {
+        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false);
         long count = 0;
-        while (cursor.next()) {
-            callback.accept(cursor.view);
-            count++;
+        try {
+            while (cursor.next()) {
+                callback.accept(cursor.view);
+                count++;
+            }
+        } finally {
+            cursor.finished();
         }
         return count;
     }
 
     /** See {@code Journal.iterator}. */
-    java.util.Iterator<JournalRecord> iterator(long fromLsn) throws IOException {
-        RecordCursor cursor = new RecordCursor(fromLsn);
-        return new java.util.Iterator<>() {
+    JournalIterator iterator(long fromLsn) throws IOException {
+        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false);
+        return new JournalIterator() {
             private Boolean ready;
             private boolean delivered;
+            private boolean closed;
 
             @Override
             public boolean hasNext() {
+                if (closed) {
+                    throw new IllegalStateException("the iterator is closed");
+                }
                 if (ready == null) {
                     try {
                         ready = cursor.next();
@@ -193,10 +203,55 @@ final class Reader {
                 }
                 ready = null;
                 delivered = true;
-                RecordView v = cursor.view;
-                return new JournalRecord(v.lsn, v.timestamp, v.keyBytes(), v.valueBytes());
+                return cursor.view.toRecord();
+            }
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    cursor.finished();
+                }
             }
         };
+    }
+
+    /** See {@code Journal.tail}. */
+    TailReader tail(long fromLsn) throws IOException {
+        TailReader t = new TailReader(this, committer.durableWatch(), committer, fromLsn);
+        lock.lock();
+        try {
+            lifecycle.checkOpen();
+            tailers.add(t);
+        } finally {
+            lock.unlock();
+        }
+        return t;
+    }
+
+    /** A tail reader's cursor over the durable records from {@code fromLsn} up to {@code durableLsn}. */
+    RecordCursor tailCursor(long fromLsn, long durableLsn) throws IOException {
+        return new RecordCursor(fromLsn, durableLsn, true);
+    }
+
+    /** A tail reader is closed: it is told of truncations no more. */
+    void tailClosed(TailReader t) {
+        lock.lock();
+        try {
+            tailers.remove(t);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws the journal's closed or failed exception if it is closed or failed (no lock: volatile state). */
+    void checkOpen() throws IOException {
+        lifecycle.checkOpen();
+    }
+
+    /** Whether the journal closed or failed: a waiting tail reader must wake. */
+    boolean closedOrFailed() {
+        return lifecycle.isClosing() || lifecycle.failStop().hasFailed();
     }
 
     /**
@@ -204,8 +259,10 @@ final class Reader {
      * read happens under the journal's lock, so no file is closed or cut under it; decoding
      * and the caller's work happen outside it.
      */
-    private final class RecordCursor {
+    final class RecordCursor {
         private final long fromLsn;
+        /** A tail reader's: its truncation rules are the tail reader's, so a truncation only ends this walk ({@link TailReader.Restart}). */
+        private final boolean tailing;
         /** The last LSN of the snapshot: no record above it is delivered. */
         private final long snapshotLastLsn;
         /** The lowest LSN a truncation since the snapshot kept everything up to (removed all above); MAX_VALUE if none. */
@@ -214,7 +271,7 @@ final class Reader {
         private long delivered;
         private final List<Segment> snapshot;
         private final long[] ends;
-        private final RecordView view = new RecordView();
+        final RecordView view = new RecordView();
         private final FrameCursor frames = new FrameCursor(Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096));
         /** Reads the current segment under the journal's lock, up to where its frames end now. */
         private final FrameCursor.Source lockedRead = this::readLocked;
@@ -224,14 +281,22 @@ final class Reader {
         private int segmentIndex = -1;
         private Segment segment;
 
-        RecordCursor(long fromLsn) throws IOException {
+        /**
+         * A walk of the records from {@code fromLsn} through the last appended one, or through
+         * {@code upTo} if lower. A tail reader's ({@code tailing}) reads only durable records,
+         * which the file holds already: nothing staged is written for it.
+         */
+        RecordCursor(long fromLsn, long upTo, boolean tailing) throws IOException {
             this.fromLsn = fromLsn;
+            this.tailing = tailing;
             this.delivered = fromLsn - 1;
             lock.lock();
             try {
                 lifecycle.checkOpen();
-                committer.flushForRead();
-                snapshotLastLsn = committer.lastLsn();
+                if (!tailing) {
+                    committer.flushForRead();
+                }
+                snapshotLastLsn = Math.min(upTo, committer.lastLsn());
                 cursors.add(this);
                 snapshot = segments.snapshot();
                 ends = new long[snapshot.size()];
@@ -257,19 +322,27 @@ final class Reader {
             long cut = removedAbove;
             if (cut != Long.MAX_VALUE && snapshotLastLsn > Math.max(cut, delivered)) {
                 finished();
+                if (tailing) {
+                    throw new TailReader.Restart();
+                }
                 throw new IOException("records this replay had to deliver were truncated away during it: every record "
                         + "above lsn=" + cut + " was removed, and this replay had delivered up to lsn=" + delivered
                         + " of the " + snapshotLastLsn + " it started with: dir=" + lifecycle.dir());
             }
         }
 
-        private void finished() {
+        void finished() {
             lock.lock();
             try {
                 cursors.remove(this);
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** The LSN of the record {@link #next} delivered last. */
+        long lsn() {
+            return delivered;
         }
 
         /** Moves to the next record with LSN >= fromLsn; false at the snapshot's end. */
@@ -318,7 +391,7 @@ final class Reader {
                 lock.lock();
                 try {
                     checkNotTruncated();
-                    checkStillThere(s);
+                    checkStillThere(s, tailing);
                     if (s.isEmpty() || s.lastLsn() < fromLsn) {
                         continue;
                     }
@@ -339,7 +412,7 @@ final class Reader {
             lock.lock();
             try {
                 checkNotTruncated();
-                checkStillThere(segment);
+                checkStillThere(segment, tailing);
                 long end = Math.min(ends[segmentIndex], segment.endOffset()); // a truncateBack may have cut it
                 if (at >= end) {
                     return 0;
@@ -351,9 +424,12 @@ final class Reader {
         }
     }
 
-    private void checkStillThere(Segment s) throws IOException {
+    private void checkStillThere(Segment s, boolean tailing) throws IOException {
         lifecycle.checkOpen();
         if (!segments.contains(s)) {
+            if (tailing) {
+                throw new TailReader.Restart();
+            }
             throw new IOException("records this replay had to deliver were truncated away during it: segment="
                     + s.path().getFileName() + " dir=" + lifecycle.dir());
         }
@@ -365,5 +441,17 @@ final class Reader {
         for (RecordCursor c : cursors) {
             c.removedAbove(lsn);
         }
+        for (TailReader t : tailers) {
+            t.removedAbove(lsn);
+        }
+        committer.durableWatch().advanced();
+    }
+
+    /** Lock held: truncateFront is deleting segments whose records all have LSNs up to {@code lsn}. */
+    void removedThrough(long lsn) {
+        for (TailReader t : tailers) {
+            t.removedThrough(lsn);
+        }
+        committer.durableWatch().advanced();
     }
 }

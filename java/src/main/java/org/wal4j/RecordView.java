@@ -81,4 +81,9 @@ public final class RecordView {
     public byte[] valueBytes() {
         return value().toArray(ValueLayout.JAVA_BYTE);
     }
+
+    /** A copy of the record on the heap. */
+    JournalRecord toRecord() {
+        return new JournalRecord(lsn, timestamp, keyBytes(), valueBytes());
+    }
 }

@@ -241,6 +241,9 @@ final class Truncation {
                     if (!first.isEmpty() && first.lastLsn() >= lsn) {
                         break;
                     }
+                    if (!first.isEmpty()) {
+                        reader.removedThrough(first.lastLsn());
+                    }
                     segments.retireFirst();
                     deleted++;
                 }

@@ -818,7 +818,7 @@ class CrashPointExplorationTest {
     void aTruncateBackOfAGrowingSegmentLeavesNoZerosInFrontOfASurvivingMark(int valueBytes) throws Exception {
         Config config = new Config(SyncMode.ALWAYS, false, false);
         JournalOptions options = JournalOptions.builder().segmentBytes(1 << 20).maxValueBytes(4096)
-                .syncMode(SyncMode.ALWAYS).preallocate(false).recoveryMode(RecoveryMode.FAIL).build();
+                .syncPolicy(SyncMode.ALWAYS).preallocate(false).recoveryMode(RecoveryMode.FAIL).build();
         int records = 40;
         long keep = 7;
         long[] truncateCalls = new long[2];

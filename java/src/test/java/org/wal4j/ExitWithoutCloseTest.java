@@ -26,7 +26,7 @@ class ExitWithoutCloseTest {
     public static void main(String[] args) throws Exception {
         Path d = Path.of(args[0]);
         int n = Integer.parseInt(args[1]);
-        Journal j = Journal.open(d, JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(8192).syncMode(SyncMode.ALWAYS).build());
+        Journal j = Journal.open(d, JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(8192).syncPolicy(SyncMode.ALWAYS).build());
         for (int i = 1; i <= n; i++) {
             j.append(("always-" + i).getBytes(StandardCharsets.UTF_8));
         }

@@ -34,7 +34,7 @@ class FileModeTest {
     @ValueSource(booleans = {false, true})
     void filesAndTheDirectoryAreTheOwnersAlone(boolean direct) throws IOException {
         Path dir = tmp.resolve("a/j");
-        try (Journal j = Journal.open(dir, JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(4096).direct(direct)
+        try (Journal j = Journal.open(dir, JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(64 << 10).maxValueBytes(4096).direct(direct)
                 .build())) {
             for (int i = 0; i < 100; i++) {
                 j.append(new byte[1000]); // a few rollovers: segments from spares and from .tmp files

@@ -52,7 +52,7 @@ class JournalDurabilityTest {
     Path dir;
 
     private static JournalOptions.Builder small(boolean direct) {
-        return JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(16 << 10).maxKeyBytes(64).direct(direct);
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(64 << 10).maxValueBytes(16 << 10).maxKeyBytes(64).direct(direct);
     }
 
     /** A value that says which thread appended it and its sequence number, padded to {@code size}. */
@@ -100,7 +100,7 @@ class JournalDurabilityTest {
     @ValueSource(booleans = {false, true})
     void alwaysAppendReturnsOnlyOnceDurable(boolean direct) throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        try (Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io)) {
+        try (Journal j = Journal.open(dir, small(direct).syncPolicy(SyncMode.ALWAYS).build(), io)) {
             assertEquals(direct, j.isDirect());
             for (int i = 1; i <= 200; i++) {
                 long syncsBefore = io.count(Call.DATASYNC);
@@ -125,7 +125,7 @@ class JournalDurabilityTest {
         FaultInjectingIo io = faultyOnSegments();
         Map<Long, byte[]> appended = new ConcurrentHashMap<>();
         // the direct run also covers followers that spin before parking
-        JournalOptions options = small(direct).syncMode(SyncMode.ALWAYS).followerSpin(Duration.ofMillis(direct ? 1 : 0)).build();
+        JournalOptions options = small(direct).syncPolicy(SyncMode.ALWAYS).followerSpin(Duration.ofMillis(direct ? 1 : 0)).build();
         try (Journal j = Journal.open(dir, options, io)) {
             long syncsBefore = io.count(Call.DATASYNC);
             CountDownLatch start = new CountDownLatch(1);
@@ -268,7 +268,7 @@ class JournalDurabilityTest {
     @ValueSource(booleans = {false, true})
     void rolloverAndTruncateFrontWaitForTheRoundSyncingTheSegment(boolean direct) throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        try (Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io)) {
+        try (Journal j = Journal.open(dir, small(direct).syncPolicy(SyncMode.ALWAYS).build(), io)) {
             for (int i = 1; i <= 14; i++) {
                 j.append(value(0, i, 4000)); // 15 frames of 4032 bytes fit a 64 KiB segment
             }
@@ -309,7 +309,7 @@ class JournalDurabilityTest {
     @ValueSource(booleans = {false, true})
     void aRolloverWaitingForARoundWhoseSyncFailsFailsAndSealsNothing(boolean direct) throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        Journal j = Journal.open(dir, small(direct).syncMode(SyncMode.ALWAYS).build(), io);
+        Journal j = Journal.open(dir, small(direct).syncPolicy(SyncMode.ALWAYS).build(), io);
         CompletableFuture<Long> last;
         CompletableFuture<Long> next = new CompletableFuture<>();
         FaultInjectingIo.Gate gate = null;
@@ -352,7 +352,7 @@ class JournalDurabilityTest {
 
     @Test
     void batchesInAlwaysModeAreDurableAsAWhole() throws Exception {
-        try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(dir, small(false).syncPolicy(SyncMode.ALWAYS).build())) {
             LsnRange r = j.appendBatch(value(0, 1, 10), value(0, 2, 20), value(0, 3, 30));
             assertEquals(3, r.last());
             assertEquals(3, j.durableLsn());
@@ -366,7 +366,7 @@ class JournalDurabilityTest {
     void asyncAppendsCompleteOnlyWhenDurableInEveryMode(boolean direct) throws Exception {
         for (SyncMode mode : SyncMode.values()) {
             Path d = Files.createDirectory(dir.resolve(mode.name()));
-            try (Journal j = Journal.open(d, small(direct).syncMode(mode).build())) {
+            try (Journal j = Journal.open(d, small(direct).syncPolicy(mode).build())) {
                 List<CompletableFuture<Long>> futures = new ArrayList<>();
                 List<String> early = java.util.Collections.synchronizedList(new ArrayList<>());
                 for (int i = 1; i <= 500; i++) {
@@ -514,7 +514,7 @@ class JournalDurabilityTest {
     void manyJournalsOpenedAndClosedLeakNoThreads() throws Exception {
         int before = Thread.activeCount();
         for (int i = 0; i < 30; i++) {
-            try (Journal j = Journal.open(dir, small(false).syncMode(i % 2 == 0 ? SyncMode.INTERVAL : SyncMode.ALWAYS).build())) {
+            try (Journal j = Journal.open(dir, small(false).syncPolicy(i % 2 == 0 ? SyncMode.INTERVAL : SyncMode.ALWAYS).build())) {
                 j.appendAsync(new byte[100]);
                 j.append(new byte[100]);
             }
@@ -708,7 +708,7 @@ class JournalDurabilityTest {
     @Test
     void aFullDiskSaysSo() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io);
+        Journal j = Journal.open(dir, small(false).syncPolicy(SyncMode.ALWAYS).build(), io);
         j.append(new byte[10]);
         io.failNth(Call.WRITE, 1, Errno.ENOSPC);
         OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> j.append(new byte[10]));
@@ -723,7 +723,7 @@ class JournalDurabilityTest {
     @Test
     void aFailedSyncFailsEveryWaiterAndEveryFutureAndIsNeverRetried() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
-        Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io);
+        Journal j = Journal.open(dir, small(false).syncPolicy(SyncMode.ALWAYS).build(), io);
         j.append(new byte[] {1});
         io.failNth(Call.DATASYNC, 30, Errno.EIO);
         Map<Long, byte[]> acknowledged = new ConcurrentHashMap<>();
@@ -787,7 +787,7 @@ class JournalDurabilityTest {
     void aFailedDirectorySyncAtRolloverFailsTheJournal() throws Exception {
         FaultInjectingIo io = faultyOnSegments();
         // no preparer thread: its directory syncs would meet the failure first (next test)
-        Journal j = Journal.open(dir, small(false).preallocate(false).syncMode(SyncMode.ALWAYS).build(), io);
+        Journal j = Journal.open(dir, small(false).preallocate(false).syncPolicy(SyncMode.ALWAYS).build(), io);
         j.append(value(9, 0, 3000));
         io.failNth(Call.SYNC_DIRECTORY, 1, Errno.EIO);
         OutcomeUnknownException e = assertThrows(OutcomeUnknownException.class, () -> {
@@ -804,7 +804,7 @@ class JournalDurabilityTest {
     void aFailedSparePreparationDoesNotFailTheJournal() throws Exception {
         FaultInjectingIo io = FaultInjectingIo.over(backend()).onlyPaths(p -> p.getFileName().toString().equals(SegmentFiles.SPARE));
         io.failNth(Call.WRITE, 1, Errno.ENOSPC);
-        try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io)) {
+        try (Journal j = Journal.open(dir, small(false).syncPolicy(SyncMode.ALWAYS).build(), io)) {
             for (int i = 0; i < 60; i++) {
                 j.append(value(10, i, 3000)); // rollovers: segments are then created (zero-filled) by the appender
             }
@@ -830,7 +830,7 @@ class JournalDurabilityTest {
             Path d = Files.createDirectory(dir.resolve("seed-" + seed));
             FaultInjectingIo io = FaultInjectingIo.over(backend()).onlyPaths(p -> !p.getFileName().toString().endsWith(".tmp"));
             SyncMode mode = SyncMode.values()[random.nextInt(3)];
-            JournalOptions options = small(direct).writeBufferBytes(8192).syncMode(mode).build();
+            JournalOptions options = small(direct).writeBufferBytes(8192).syncPolicy(mode).build();
             Map<Long, byte[]> appended = new java.util.TreeMap<>();
             Map<Long, byte[]> acknowledged = new java.util.TreeMap<>();
             Journal j = Journal.open(d, options, io);
@@ -885,7 +885,7 @@ class JournalDurabilityTest {
         FaultInjectingIo io = FaultInjectingIo.interruptingPosix(4, injected);
         List<byte[]> values = new ArrayList<>();
         Random random = new Random(7);
-        try (Journal j = Journal.open(dir, small(false).syncMode(SyncMode.ALWAYS).build(), io)) {
+        try (Journal j = Journal.open(dir, small(false).syncPolicy(SyncMode.ALWAYS).build(), io)) {
             for (int i = 0; i < 300; i++) {
                 byte[] v = new byte[random.nextInt(6000)];
                 random.nextBytes(v);

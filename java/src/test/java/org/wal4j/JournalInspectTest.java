@@ -30,7 +30,7 @@ class JournalInspectTest {
     Path tmp;
 
     private static JournalOptions options(SyncMode mode) {
-        return JournalOptions.builder().syncMode(mode).segmentBytes(64 << 10).maxValueBytes(4096).build();
+        return JournalOptions.builder().syncPolicy(mode).segmentBytes(64 << 10).maxValueBytes(4096).build();
     }
 
     private static Path write(Path dir, SyncMode mode, int records) throws IOException {

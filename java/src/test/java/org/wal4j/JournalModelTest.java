@@ -105,7 +105,7 @@ class JournalModelTest {
     void journalAgreesWithAMapAfterEveryOperation(@ForAll("indexModes") IndexMode mode, @ForAll boolean direct,
                                                   @ForAll("ops") List<Op> ops) throws Exception {
         Path dir = Files.createTempDirectory("wal4j-model-");
-        JournalOptions.Builder builder = JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(6000).maxKeyBytes(40)
+        JournalOptions.Builder builder = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(16 << 10).maxValueBytes(6000).maxKeyBytes(40)
                 .indexMode(mode).direct(direct);
         JournalOptions options = builder.build();
         TreeMap<Long, Rec> model = new TreeMap<>();

@@ -26,12 +26,12 @@ class JournalStatsTest {
     Path tmp;
 
     private static JournalOptions.Builder small() {
-        return JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(4096);
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(64 << 10).maxValueBytes(4096);
     }
 
     @Test
     void alwaysModeCountsOneRoundPerAppendFromOneThread() throws Exception {
-        try (Journal j = Journal.open(tmp.resolve("always"), small().syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(tmp.resolve("always"), small().syncPolicy(SyncMode.ALWAYS).build())) {
             JournalStats empty = j.stats();
             assertEquals(0, empty.appends());
             assertEquals(0, empty.recordsPerRound());
@@ -58,7 +58,7 @@ class JournalStatsTest {
 
     @Test
     void theDurableLagIsWhatNoSyncCoveredYet() throws Exception {
-        try (Journal j = Journal.open(tmp.resolve("none"), small().syncMode(SyncMode.NONE).build())) {
+        try (Journal j = Journal.open(tmp.resolve("none"), small().syncPolicy(SyncMode.NONE).build())) {
             for (int i = 0; i < 10; i++) {
                 j.append(new byte[100]);
             }
@@ -77,7 +77,7 @@ class JournalStatsTest {
 
     @Test
     void concurrentAppendersShareRounds() throws Exception {
-        try (Journal j = Journal.open(tmp.resolve("group"), small().segmentBytes(16 << 20).syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(tmp.resolve("group"), small().segmentBytes(16 << 20).syncPolicy(SyncMode.ALWAYS).build())) {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 threads.add(Thread.ofPlatform().start(() -> {
@@ -135,7 +135,7 @@ class JournalStatsTest {
                 recording.enable("org.wal4j." + name).withThreshold(Duration.ZERO);
             }
             recording.start();
-            JournalOptions options = small().syncMode(SyncMode.ALWAYS).direct(true).directFallback(true).build();
+            JournalOptions options = small().syncPolicy(SyncMode.ALWAYS).direct(true).directFallback(true).build();
             try (Journal j = Journal.open(dir, options)) {
                 for (int i = 0; i < 300; i++) {
                     j.append(new byte[1000]);
@@ -144,7 +144,7 @@ class JournalStatsTest {
                 j.truncateBack(j.lastLsn() - 2);
             }
             SimulatedDisk disk = SimulatedDisk.over(IoBackend.select(), dir);
-            Journal failing = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build(), disk);
+            Journal failing = Journal.open(dir, small().syncPolicy(SyncMode.ALWAYS).build(), disk);
             disk.failNextSyncOf(p -> p.toString().endsWith(".wal4j"));
             assertThrows(IOException.class, () -> failing.append(new byte[10]));
             try {

@@ -42,7 +42,7 @@ class JournalTest {
     }
 
     private static JournalOptions.Builder small() {
-        return JournalOptions.builder().segmentBytes(32 << 10).maxValueBytes(8 << 10).maxKeyBytes(64);
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(32 << 10).maxValueBytes(8 << 10).maxKeyBytes(64);
     }
 
     private List<Path> segmentFiles() throws IOException {
@@ -285,7 +285,7 @@ class JournalTest {
     }
 
     private Path snapshotAfterRollovers(SyncMode mode, boolean syncBeforeSnapshot) throws IOException {
-        try (Journal j = Journal.open(dir, small().syncMode(mode).build())) {
+        try (Journal j = Journal.open(dir, small().syncPolicy(mode).build())) {
             for (long lsn = 1; lsn <= 200; lsn++) {
                 j.append(value(lsn, 500));
             }
@@ -347,7 +347,7 @@ class JournalTest {
 
     @Test
     void durableSealedSegmentsAreScannedOnlyWhenFirstNeeded() throws Exception {
-        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(dir, small().syncPolicy(SyncMode.ALWAYS).build())) {
             for (long lsn = 1; lsn <= 200; lsn++) {
                 j.append(value(lsn, 500));
             }
@@ -376,7 +376,7 @@ class JournalTest {
 
     @Test
     void truncateBackIntoADamagedUncheckedSegmentFailsInsteadOfCuttingDurableRecords() throws Exception {
-        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(dir, small().syncPolicy(SyncMode.ALWAYS).build())) {
             for (long lsn = 1; lsn <= 200; lsn++) {
                 j.append(value(lsn, 500));
             }
@@ -483,7 +483,7 @@ class JournalTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void damageToADurableRecordOfTheActiveSegmentIsCorruptionNotATornTail(boolean direct) throws Exception {
-        JournalOptions.Builder options = small().syncMode(SyncMode.ALWAYS).direct(direct);
+        JournalOptions.Builder options = small().syncPolicy(SyncMode.ALWAYS).direct(direct);
         try (Journal j = Journal.open(dir, options.build())) {
             for (long lsn = 1; lsn <= 8; lsn++) {
                 j.append(value(lsn, 300));
@@ -504,7 +504,7 @@ class JournalTest {
 
     @Test
     void damageToTheLastRoundOfTheActiveSegmentIsCutAsATornTail() throws Exception {
-        JournalOptions.Builder options = small().syncMode(SyncMode.ALWAYS);
+        JournalOptions.Builder options = small().syncPolicy(SyncMode.ALWAYS);
         try (Journal j = Journal.open(dir, options.build())) {
             for (long lsn = 1; lsn <= 8; lsn++) {
                 j.append(value(lsn, 300));
@@ -527,7 +527,7 @@ class JournalTest {
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
     void aSyncMarkAcrossTheEndOfRecoverysReadChunkStillMakesTheDamageCorruption(boolean direct) throws Exception {
-        JournalOptions.Builder options = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(8 << 10).direct(direct);
+        JournalOptions.Builder options = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(8 << 20).maxValueBytes(8 << 10).direct(direct);
         try (Journal j = Journal.open(dir, options.build())) {
             j.append(value(1, 10));
         }
@@ -649,7 +649,7 @@ class JournalTest {
     void secondOpenOfTheSameDirectoryIsRefused() throws IOException {
         try (Journal j = Journal.open(dir, small().build())) {
             j.append("x".getBytes());
-            org.wal4j.io.AlreadyOpenException e = assertThrows(org.wal4j.io.AlreadyOpenException.class,
+            AlreadyOpenException e = assertThrows(AlreadyOpenException.class,
                     () -> Journal.open(dir, small().build()));
             assertTrue(e.inThisProcess() && e.getMessage().contains("already open in this process"), e.getMessage());
             assertEquals(2, j.append("y".getBytes()), "the first instance goes on"); // SingleWriterTest checks the lock
@@ -755,7 +755,7 @@ class JournalTest {
 
     @Test
     void alwaysModeAppendsAreOnDiskWhenAppendReturns() throws IOException {
-        try (Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(dir, small().syncPolicy(SyncMode.ALWAYS).build())) {
             j.append("durable".getBytes());
             // nothing staged: the record is in the file already
             Path active = segmentFiles().getLast();
@@ -810,13 +810,13 @@ class JournalTest {
 
     @Test
     void reopeningWithSmallerLimitsKeepsLargerRecords() throws Exception {
-        JournalOptions big = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(4 << 20).build();
+        JournalOptions big = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(8 << 20).maxValueBytes(4 << 20).build();
         try (Journal j = Journal.open(dir, big)) {
             j.append(value(1, 100));
             j.append(value(2, 2 << 20));
             j.append(value(3, 100));
         }
-        JournalOptions smaller = JournalOptions.builder().segmentBytes(8 << 20).maxValueBytes(8192).build();
+        JournalOptions smaller = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(8 << 20).maxValueBytes(8192).build();
         try (Journal j = Journal.open(dir, smaller)) {
             assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
             assertEquals(3, j.lastLsn());
@@ -910,7 +910,7 @@ class JournalTest {
     void failedSyncPoisonsTheJournalAndReopenRecovers() throws IOException {
         org.wal4j.io.FaultInjectingIo io = org.wal4j.io.FaultInjectingIo.over(org.wal4j.io.IoBackend.select())
                 .onlyPaths(p -> p.getFileName().toString().endsWith(SegmentFiles.SUFFIX)); // not the spare's preparer
-        Journal j = Journal.open(dir, small().syncMode(SyncMode.ALWAYS).build(), io);
+        Journal j = Journal.open(dir, small().syncPolicy(SyncMode.ALWAYS).build(), io);
         j.append("kept".getBytes());
         io.failNth(org.wal4j.io.FaultInjectingIo.Call.DATASYNC, 1, org.wal4j.io.Errno.EIO);
         OutcomeUnknownException first = assertThrows(OutcomeUnknownException.class, () -> j.append("unknown".getBytes()));

@@ -32,7 +32,7 @@ class KillDashNineTest {
     Path dir;
 
     private static JournalOptions options(boolean direct) {
-        return JournalOptions.builder().segmentBytes(256 << 10).maxValueBytes(8192).syncMode(SyncMode.ALWAYS)
+        return JournalOptions.builder().segmentBytes(256 << 10).maxValueBytes(8192).syncPolicy(SyncMode.ALWAYS)
                 .direct(direct).build();
     }
 

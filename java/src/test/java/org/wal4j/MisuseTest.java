@@ -28,7 +28,7 @@ class MisuseTest {
     Path tmp;
 
     private static JournalOptions options() {
-        return JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(4000).build();
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(16 << 10).maxValueBytes(4000).build();
     }
 
     private static void fill(Path dir, long records, int seed) throws IOException {
@@ -106,7 +106,7 @@ class MisuseTest {
         Path impostor = dir.resolve(SegmentFiles.name(1_000_000));
         Files.write(impostor, bytes);
         Map<String, String> before = contents(dir);
-        JournalOptions o = JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(4000).recoveryMode(mode).build();
+        JournalOptions o = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(16 << 10).maxValueBytes(4000).recoveryMode(mode).build();
         CorruptionException e = assertThrows(CorruptionException.class, () -> Journal.open(dir, o));
         assertTrue(e.getMessage().contains(impostor.getFileName().toString()), e.getMessage());
         assertEquals(before, contents(dir), "nothing deleted or changed");

@@ -36,7 +36,7 @@ class QuietPointRaceTest {
     Path dir;
 
     private static JournalOptions.Builder options(SyncMode mode) {
-        return JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(4096).syncMode(mode);
+        return JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(4096).syncPolicy(mode);
     }
 
     private static byte[] value(long i) {

@@ -35,7 +35,7 @@ class ReadFaultTest {
     Path tmp;
 
     private static JournalOptions options() {
-        return JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(4000).verifyOnOpen(true).build();
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(16 << 10).maxValueBytes(4000).verifyOnOpen(true).build();
     }
 
     private static byte[] value(long lsn) {
@@ -129,7 +129,7 @@ class ReadFaultTest {
     @EnumSource(ReadFault.class)
     void aFaultyReadOfARecordFailsThatReadOnly(ReadFault fault) throws Exception {
         Path dir = tmp.resolve("j");
-        JournalOptions growing = JournalOptions.builder().segmentBytes(16 << 10).maxValueBytes(4000).preallocate(false).build();
+        JournalOptions growing = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(16 << 10).maxValueBytes(4000).preallocate(false).build();
         try (Journal j = Journal.open(dir, growing)) {
             for (long lsn = 1; lsn <= 5; lsn++) {
                 j.append(value(lsn)); // one growing segment, not preallocated: its reads are preads, not a mapping

@@ -29,7 +29,7 @@ class ReaderTruncationTest {
     Path dir;
 
     private static JournalOptions options() {
-        return JournalOptions.builder().maxValueBytes(1 << 20).build();
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).maxValueBytes(1 << 20).build();
     }
 
     private static byte[] value(long lsn, int bytes) {

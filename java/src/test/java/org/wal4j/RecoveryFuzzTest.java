@@ -84,7 +84,7 @@ class RecoveryFuzzTest {
                     new JournalFormat.SegmentHeader(1, 1, SALT, 0, 0, 0, 0, 0, 0));
             System.arraycopy(frames, 0, file, JournalFormat.HEADER_BLOCK_BYTES, frames.length);
             Files.write(dir.resolve(org.wal4j.log.SegmentFiles.name(1)), file);
-            JournalOptions options = JournalOptions.builder().segmentBytes(256 << 10).maxValueBytes(128 << 10).build();
+            JournalOptions options = JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(256 << 10).maxValueBytes(128 << 10).build();
             long records;
             try (Journal j = Journal.open(dir, options)) {
                 records = replayCount(j);

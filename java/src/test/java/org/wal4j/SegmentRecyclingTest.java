@@ -45,7 +45,7 @@ class SegmentRecyclingTest {
     Path dir;
 
     private static JournalOptions.Builder options(boolean direct) {
-        return JournalOptions.builder().segmentBytes(64 << 10).maxValueBytes(16 << 10).maxKeyBytes(64).direct(direct);
+        return JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(64 << 10).maxValueBytes(16 << 10).maxKeyBytes(64).direct(direct);
     }
 
     private static byte[] value(long lsn) {
@@ -245,7 +245,7 @@ class SegmentRecyclingTest {
     @Test
     void crashWhileWritingARecycledSegmentKeepsEveryAcknowledgedRecord() throws Exception {
         Path copy = Files.createTempDirectory(dir.getParent(), "crash-");
-        try (Journal j = Journal.open(dir, options(true).syncMode(SyncMode.ALWAYS).build())) {
+        try (Journal j = Journal.open(dir, options(true).syncPolicy(SyncMode.ALWAYS).build())) {
             appendThrough(j, 100);
             j.truncateFront(61);
             appendThrough(j, 127); // each returned once durable

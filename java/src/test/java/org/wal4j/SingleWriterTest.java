@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.wal4j.io.AlreadyOpenException;
 import org.wal4j.io.ChildJvm;
 import org.wal4j.log.SegmentFiles;
 
@@ -32,7 +31,7 @@ class SingleWriterTest {
     Path tmp;
 
     private static JournalOptions options(boolean direct) {
-        return JournalOptions.builder().segmentBytes(256 << 10).maxValueBytes(8192).syncMode(SyncMode.ALWAYS).direct(direct).build();
+        return JournalOptions.builder().segmentBytes(256 << 10).maxValueBytes(8192).syncPolicy(SyncMode.ALWAYS).direct(direct).build();
     }
 
     /** The child: {@code <dir> <direct>}: tries to open the journal and append, prints one line saying what happened. */

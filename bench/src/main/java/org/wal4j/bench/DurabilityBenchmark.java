@@ -94,7 +94,7 @@ public class DurabilityBenchmark {
             journal = Journal.open(dir, JournalOptions.builder()
                     .ioBackend(backend)
                     .direct(direct)
-                    .syncMode(SyncMode.ALWAYS)
+                    .syncPolicy(SyncMode.ALWAYS)
                     .maxValueBytes(Math.max(recordBytes, 1 << 20))
                     .segmentBytes((long) segmentMiB << 20)
                     .followerSpin(java.time.Duration.ofNanos(spinMicros * 1000L))

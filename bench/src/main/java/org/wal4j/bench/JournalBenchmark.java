@@ -62,7 +62,7 @@ public class JournalBenchmark {
         @Setup(Level.Iteration)
         public void open() throws IOException {
             dir = benchDir("journal-append-");
-            journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).syncMode(SyncMode.NONE).build());
+            journal = Journal.open(dir, JournalOptions.builder().ioBackend(backend).syncPolicy(SyncMode.NONE).build());
             arena = Arena.ofShared();
             value = arena.allocate(RECORD_BYTES, 4096);
             value.fill((byte) 7);

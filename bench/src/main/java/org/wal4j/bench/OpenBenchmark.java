@@ -48,7 +48,7 @@ public class OpenBenchmark {
     @Setup(Level.Trial)
     public void create() throws IOException {
         dir = JournalBenchmark.benchDir("journal-open-");
-        options = JournalOptions.builder().segmentBytes((long) segmentMiB << 20).syncMode(SyncMode.NONE).direct(direct).build();
+        options = JournalOptions.builder().segmentBytes((long) segmentMiB << 20).syncPolicy(SyncMode.NONE).direct(direct).build();
         try (Journal j = Journal.open(dir, options)) {
             byte[] value = new byte[JournalBenchmark.RECORD_BYTES];
             for (long written = 0; written < (long) recordMiB << 20; written += value.length) {

@@ -25,7 +25,7 @@ public final class OpenWriteProbe {
         if (Files.exists(dir)) {
             throw new IllegalArgumentException(dir + " exists: give a new directory");
         }
-        JournalOptions options = JournalOptions.builder().syncMode(SyncMode.NONE).build();
+        JournalOptions options = JournalOptions.builder().syncPolicy(SyncMode.NONE).build();
         try (Journal j = Journal.open(dir, options)) {
             byte[] value = new byte[4096];
             for (long written = 0; written < bytes; written += value.length) {

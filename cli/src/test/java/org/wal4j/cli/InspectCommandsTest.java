@@ -90,7 +90,7 @@ class InspectCommandsTest {
 
     private Path journal(SyncMode mode, int records) throws IOException {
         Path dir = tmp.resolve("journal-" + mode);
-        try (Journal j = Journal.open(dir, JournalOptions.builder().syncMode(mode).segmentBytes(1 << 20).maxValueBytes(4096).build())) {
+        try (Journal j = Journal.open(dir, JournalOptions.builder().syncPolicy(mode).segmentBytes(1 << 20).maxValueBytes(4096).build())) {
             for (long lsn = 1; lsn <= records; lsn++) {
                 j.append(lsn, 1000 + lsn, ("k" + lsn).getBytes(StandardCharsets.UTF_8), value(lsn));
             }
@@ -256,7 +256,7 @@ class InspectCommandsTest {
     void aJournalBeingWrittenShowsAConsistentPrefix() throws Exception {
         Path dir = tmp.resolve("live");
         AtomicBoolean stop = new AtomicBoolean();
-        try (Journal j = Journal.open(dir, JournalOptions.builder().syncMode(SyncMode.NONE).segmentBytes(1 << 20).maxValueBytes(4096).build())) {
+        try (Journal j = Journal.open(dir, JournalOptions.builder().syncPolicy(SyncMode.NONE).segmentBytes(1 << 20).maxValueBytes(4096).build())) {
             for (long lsn = 1; lsn <= 100; lsn++) {
                 j.append(value(lsn));
             }

@@ -27,6 +27,32 @@ public final class ExclusiveLock implements AutoCloseable {
     private final LockedFile file;
     private boolean closed;
 
+    /**
+     * The lock is held, by this JVM or another process; nothing was read or written. The
+     * API layer reports it as its {@code AlreadyOpenException}.
+     */
+    public static final class Held extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path lockFile;
+        private final boolean inThisProcess;
+
+        Held(String message, Path lockFile, boolean inThisProcess) {
+            super(message);
+            this.lockFile = lockFile;
+            this.inThisProcess = inThisProcess;
+        }
+
+        /** The file whose lock is held. */
+        public Path lockFile() {
+            return lockFile;
+        }
+
+        /** Whether this process holds it. */
+        public boolean inThisProcess() {
+            return inThisProcess;
+        }
+    }
+
     private ExclusiveLock(Path key, LockedFile file) {
         this.key = key;
         this.file = file;
@@ -36,8 +62,8 @@ public final class ExclusiveLock implements AutoCloseable {
      * Takes the lock on {@code file} (created if missing), without waiting.
      *
      * @param subject what the lock guards, for the messages (e.g. {@code "journal dir=/data/wal"})
-     * @throws AlreadyOpenException if this JVM holds it (the message says "already open in this
-     *     process") or another process does (the message names the lock file)
+     * @throws Held if this JVM holds it (the message says "already open in this process") or
+     *     another process does (the message names the lock file)
      */
     public static ExclusiveLock acquire(IoBackend io, Path file, String subject) throws IOException {
         return acquire(io, file, 0644, subject);
@@ -47,13 +73,13 @@ public final class ExclusiveLock implements AutoCloseable {
     public static ExclusiveLock acquire(IoBackend io, Path file, int createMode, String subject) throws IOException {
         Path key = realPath(file);
         if (!HELD.add(key)) {
-            throw new AlreadyOpenException(subject + " is already open in this process (lock file=" + key
+            throw new Held(subject + " is already open in this process (lock file=" + key
                     + "); close it first, or share the open instance", key, true);
         }
         try {
             LockedFile locked = io.tryLockExclusive(file, createMode);
             if (locked == null) {
-                throw new AlreadyOpenException(subject + " is open in another process: lock file=" + file
+                throw new Held(subject + " is open in another process: lock file=" + file
                         + " is locked", file, false);
             }
             return new ExclusiveLock(key, locked);

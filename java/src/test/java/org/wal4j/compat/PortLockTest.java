@@ -19,7 +19,7 @@ import org.wal4j.compat.gohacks.Policy;
 import org.wal4j.compat.gohacks.WriteAheadLog;
 import org.wal4j.compat.wally.Log;
 import org.wal4j.compat.wally.Options;
-import org.wal4j.io.AlreadyOpenException;
+import org.wal4j.AlreadyOpenException;
 import org.wal4j.io.ChildJvm;
 
 /**

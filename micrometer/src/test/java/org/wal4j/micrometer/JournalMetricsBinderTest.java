@@ -25,7 +25,7 @@ class JournalMetricsBinderTest {
     @Test
     void everyMeterReadsTheJournalsStats() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        JournalOptions options = JournalOptions.builder().syncMode(SyncMode.ALWAYS).segmentBytes(64 << 10).maxValueBytes(4096).build();
+        JournalOptions options = JournalOptions.builder().syncPolicy(SyncMode.ALWAYS).segmentBytes(64 << 10).maxValueBytes(4096).build();
         try (Journal j = Journal.open(tmp.resolve("j"), options)) {
             new JournalMetricsBinder(j, Tags.of("app", "test")).bindTo(registry);
             Set<String> names = registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());

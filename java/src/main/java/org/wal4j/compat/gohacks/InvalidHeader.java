@@ -1,7 +1,7 @@
 package org.wal4j.compat.gohacks;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /**
  * gohacks' {@code ErrInvalidHeader}: the file is not a WALX log this port can use: shorter
@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * {@code created_at} above 2^63-1 (cause: {@link TimestampTooBig}). The file is left exactly
  * as it was.
  */
-public final class InvalidHeader extends IOException {
+public final class InvalidHeader extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

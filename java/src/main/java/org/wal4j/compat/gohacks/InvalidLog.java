@@ -1,7 +1,7 @@
 package org.wal4j.compat.gohacks;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /**
  * gohacks' {@code ErrInvalidLog}: the log's content cannot be trusted or read. Thrown
@@ -15,7 +15,7 @@ import java.nio.file.Path;
  *       verified or delivered, and is not cut off either; the file is left unchanged.</li>
  * </ul>
  */
-public final class InvalidLog extends IOException {
+public final class InvalidLog extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

@@ -1,16 +1,16 @@
 package org.wal4j.compat.gohacks;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /**
  * gohacks' {@code ErrShortWrite} (a write that made no progress). Kept so that ported code
  * finds the type, but this port never throws it: the I/O layer's {@code IoFile.write} loops
  * over short writes itself and reports a write that makes no progress as an
- * {@link org.wal4j.io.IoCallException} ({@code pwrite failed: EIO ... (wrote 0 bytes)}),
+ * an {@code IOException} naming the call, path and errno ({@code pwrite failed: EIO ... (wrote 0 bytes)}),
  * which is what {@link WriteAheadLog#append} throws, failing the log.
  */
-public final class ShortWrite extends IOException {
+public final class ShortWrite extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

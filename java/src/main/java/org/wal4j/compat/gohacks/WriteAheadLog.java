@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.wal4j.AlreadyOpenException;
 import org.wal4j.format.WalxFormat;
 import org.wal4j.format.WalxFormat.HeaderState;
 import org.wal4j.format.WalxFormat.RecordState;
@@ -70,7 +71,7 @@ import org.wal4j.log.FailStop;
  *       would never return a record with LSN 0. gohacks leaves this to the caller. Replay of an
  *       existing file never checks the order.</li>
  *   <li><b>Fail-stop.</b> When a write, sync or truncate fails, that call throws the
- *       {@link org.wal4j.io.IoCallException} and the log is failed: every later operation
+ *       an {@code IOException} naming the call, path and errno and the log is failed: every later operation
  *       throws an {@link IOException} whose cause is that first failure. A failed fdatasync is
  *       never retried (the kernel may have dropped the dirty pages; a retry could report a
  *       success that is not one). Reopen to recover from what is on disk.</li>
@@ -115,7 +116,7 @@ import org.wal4j.log.FailStop;
  * <h2>Errors</h2>
  * Bad arguments: {@link KeyTooLarge}, {@link ValueTooLarge}, {@link RecordTooLarge},
  * {@link TimestampNegative}, and {@link IllegalArgumentException} for an LSN out of order.
- * Files: {@link InvalidHeader}, {@link InvalidLog}, {@link org.wal4j.io.IoCallException}.
+ * Files: {@link InvalidHeader}, {@link InvalidLog}, an {@code IOException} naming the call, path and errno.
  * A closed log throws {@link IllegalStateException} ({@code "log is closed"}) from every
  * operation; the accessors ({@link #path()}, {@link #recovery()}, ...) keep working.
  *
@@ -199,24 +200,15 @@ public final class WriteAheadLog implements AutoCloseable {
      * {@code syncEveryBytes} appended bytes (0: never on its own), no background sync, keys up
      * to 256 bytes, values up to 2048.
      *
-     * @see #open(Path, Policy, IoBackend)
+     * @see #open(Path, Policy)
      */
     public static WriteAheadLog open(Path file, long syncEveryBytes) throws IOException {
         return open(file, new Policy(syncEveryBytes, Duration.ZERO, 0, 0));
     }
 
     /**
-     * gohacks' {@code OpenWALWithPolicy}, with the I/O backend {@link IoBackend#select()}
-     * chooses.
-     *
-     * @see #open(Path, Policy, IoBackend)
-     */
-    public static WriteAheadLog open(Path file, Policy policy) throws IOException {
-        return open(file, policy, IoBackend.select());
-    }
-
-    /**
-     * Opens or creates {@code file}.
+     * gohacks' {@code OpenWALWithPolicy}: opens or creates {@code file}, through the I/O
+     * backend chosen at run time (native calls where enabled, else FileChannel).
      * <ul>
      *   <li>Missing: created with a header ({@code created_at} = now), durably (see the class
      *       comment). Empty (0 bytes): the header is written in place, fdatasynced, and the
@@ -234,13 +226,18 @@ public final class WriteAheadLog implements AutoCloseable {
      * @throws InvalidHeader as above
      * @throws InvalidLog if a well-framed record is larger than {@link #MAX_RECORD_BYTES}
      *     (the file is not modified)
-     * @throws org.wal4j.io.IoCallException if a system call failed
+     * @throws java.io.IOException (naming the call, the path and the errno) if a system call failed
      */
-    public static WriteAheadLog open(Path file, Policy policy, IoBackend io) throws IOException {
+    public static WriteAheadLog open(Path file, Policy policy) throws IOException {
+        return open(file, policy, IoBackend.select());
+    }
+
+    /** {@link #open(Path, Policy)} through {@code io}. */
+    static WriteAheadLog open(Path file, Policy policy, IoBackend io) throws IOException {
         return open(file, policy, io, InstantSource.system());
     }
 
-    /** {@link #open(Path, Policy, IoBackend)} with the clock that dates a new header. */
+    /** {@link #open(Path, Policy)} through {@code io}, with the clock that dates a new header. */
     static WriteAheadLog open(Path file, Policy policy, IoBackend io, InstantSource clock) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(policy, "policy");
@@ -252,7 +249,12 @@ public final class WriteAheadLog implements AutoCloseable {
             headerWritten = true;
         }
         // Before any other descriptor of the file is opened: see ExclusiveLock
-        ExclusiveLock lock = ExclusiveLock.acquire(io, file, FILE_MODE, "gohacks log file=" + file);
+        ExclusiveLock lock;
+        try {
+            lock = ExclusiveLock.acquire(io, file, FILE_MODE, "gohacks log file=" + file);
+        } catch (ExclusiveLock.Held held) {
+            throw new AlreadyOpenException(held.getMessage(), held.lockFile(), held.inThisProcess());
+        }
         List<IoFile> held = new ArrayList<>();
         IoFile f = null;
         try {
@@ -475,7 +477,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * @throws TimestampNegative if {@code timestamp < 0}
      * @throws RecordTooLarge if the record would exceed {@link #MAX_RECORD_BYTES}
      * @throws IllegalArgumentException if {@code lsn} is not greater than {@link #lastLsn()}
-     * @throws org.wal4j.io.IoCallException if the write or the sync failed; the log is then failed
+     * @throws java.io.IOException (naming the call, the path and the errno) if the write or the sync failed; the log is then failed
      * @throws IOException if the log failed earlier (the cause is the first failure)
      * @throws IllegalStateException if the log is closed
      */
@@ -550,7 +552,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * gohacks' {@code Sync}: fdatasync if anything was appended since the last sync; otherwise
      * a no-op. Appends may go on while it waits for the disk (they are not covered by it).
      *
-     * @throws org.wal4j.io.IoCallException if fdatasync failed; the log is then failed (the
+     * @throws java.io.IOException (naming the call, the path and the errno) if fdatasync failed; the log is then failed (the
      *     sync is not retried: a retry could claim durability the kernel did not provide)
      * @throws IOException if the log failed earlier
      * @throws IllegalStateException if the log is closed
@@ -733,7 +735,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * fdatasyncs. {@link #lastLsn()} is 0 afterwards, so LSNs may start again. Waits for
      * running replays.
      *
-     * @throws org.wal4j.io.IoCallException if truncate or fdatasync failed; the log is then failed
+     * @throws java.io.IOException (naming the call, the path and the errno) if truncate or fdatasync failed; the log is then failed
      * @throws IOException if the log failed earlier
      * @throws IllegalStateException if the log is closed, or if called from a replay callback
      */
@@ -765,7 +767,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * anything is unsynced, closes the file. Waits for running replays. Idempotent: later
      * calls return at once. On a failed log it releases everything and throws the failure.
      *
-     * @throws org.wal4j.io.IoCallException if the final fdatasync or the close failed (the file is
+     * @throws java.io.IOException (naming the call, the path and the errno) if the final fdatasync or the close failed (the file is
      *     closed anyway)
      * @throws IOException if the log had failed earlier (the cause is the first failure)
      * @throws IllegalStateException if called from a replay callback

@@ -1,7 +1,7 @@
 package org.wal4j.compat.wally;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /**
  * Bytes of a WALLY file that are not a valid record where one must be: thrown by
@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * <p>Message form: {@code not a wally log: payload CRC32 mismatch path=/d/x.wally offset=0
  * index=1 stored=0x0 computed=0x3610a686}.
  */
-public final class InvalidLogException extends IOException {
+public final class InvalidLogException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32;
+import org.wal4j.AlreadyOpenException;
 import org.wal4j.format.WallyFormat;
 import org.wal4j.format.WallyFormat.Verdict;
 import org.wal4j.io.Closing;
@@ -131,8 +132,8 @@ public final class Log implements Closeable {
     /**
      * Opens the log in {@code file}, creating it if it does not exist, fsyncs its directory,
      * makes what the file holds durable (a write of the file back through the page cache and an
-     * fdatasync) and checks its records (see "Recovery" above). I/O goes through
-     * {@link IoBackend#select()}.
+     * fdatasync) and checks its records (see "Recovery" above). I/O goes through the
+     * backend chosen at run time (native calls where enabled, else FileChannel).
      *
      * @param options see {@link Options}; {@link Options#defaults()} is Go's {@code nil}
      * @throws InvalidLogException if the file is not empty and its first record is invalid;
@@ -150,7 +151,12 @@ public final class Log implements Closeable {
         // The lock creates a missing file (0644, as go-wally), before any other descriptor of
         // it is opened: see ExclusiveLock. Every other descriptor stays open until close, so a
         // POSIX record lock (JavaIo) is not released early either.
-        ExclusiveLock lock = ExclusiveLock.acquire(io, file, FILE_MODE, "wally log file=" + file);
+        ExclusiveLock lock;
+        try {
+            lock = ExclusiveLock.acquire(io, file, FILE_MODE, "wally log file=" + file);
+        } catch (ExclusiveLock.Held held) {
+            throw new AlreadyOpenException(held.getMessage(), held.lockFile(), held.inThisProcess());
+        }
         IoFile f = null;
         Arena arena = null;
         try {

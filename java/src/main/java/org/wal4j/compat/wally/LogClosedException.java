@@ -1,10 +1,10 @@
 package org.wal4j.compat.wally;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /** A call on a {@link Log} after {@link Log#close()}. */
-public final class LogClosedException extends IOException {
+public final class LogClosedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

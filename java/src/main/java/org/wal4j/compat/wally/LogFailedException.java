@@ -2,6 +2,7 @@ package org.wal4j.compat.wally;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.wal4j.Wal4jException;
 
 /**
  * The log is in the failed state: a write, sync or truncate failed, so what reached the disk
@@ -9,7 +10,7 @@ import java.nio.file.Path;
  * dirty pages). The call that failed and every later call throw this, carrying the first
  * failure as the cause. Re-open the file to recover from what is on disk.
  */
-public final class LogFailedException extends IOException {
+public final class LogFailedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;

@@ -62,7 +62,7 @@ public final class KvStore implements AutoCloseable {
     /** Opens (or creates) the store in {@code dir}: loads the checkpoint, then replays the journal after it. */
     public static KvStore open(Path dir) throws IOException {
         Files.createDirectories(dir);
-        JournalOptions options = JournalOptions.builder().syncMode(SyncMode.ALWAYS).build();
+        JournalOptions options = JournalOptions.builder().syncPolicy(SyncMode.ALWAYS).build();
         Journal journal = Journal.open(dir.resolve("journal"), options);
         KvStore store = new KvStore(dir, journal);
         try {

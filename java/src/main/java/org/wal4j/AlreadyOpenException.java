@@ -1,17 +1,21 @@
-package org.wal4j.io;
+package org.wal4j;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * A journal or log is already open: in this process ({@link #inThisProcess()}), or in
  * another one, which holds the lock on {@link #lockFile()}. Nothing was read or written.
  */
-public final class AlreadyOpenException extends IOException {
+public final class AlreadyOpenException extends Wal4jException {
     private static final long serialVersionUID = 1L;
     private final transient Path lockFile;
     private final boolean inThisProcess;
 
+    /**
+     * @param message what is open where, naming the lock file
+     * @param lockFile the file whose lock is held
+     * @param inThisProcess whether this process holds it
+     */
     public AlreadyOpenException(String message, Path lockFile, boolean inThisProcess) {
         super(message);
         this.lockFile = lockFile;
