@@ -31,7 +31,7 @@ class ReadmeExampleTest {
         System.setOut(new PrintStream(printed, true, UTF_8));
         try {
             // README example: begin
-            JournalOptions options = JournalOptions.builder().syncPolicy(SyncMode.ALWAYS).build();
+            JournalOptions options = JournalOptions.defaults();                     // ALWAYS: durable on return
             try (Journal journal = Journal.open(dir, options);                      // creates dir if needed
                  ExecutorService pool = Executors.newFixedThreadPool(4)) {          // platform threads
                 List<Future<Long>> lsns = new ArrayList<>();
