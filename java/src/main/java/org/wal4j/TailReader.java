@@ -3,6 +3,7 @@ package org.wal4j;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows a journal as records become durable ({@link Journal#tail}): each record with an
@@ -46,7 +47,7 @@ public final class TailReader implements AutoCloseable {
     private long lastDelivered = -1;
     private Reader.RecordCursor cursor;
     /** The lowest "every record above it removed" of the truncations since the last check; MAX_VALUE if none. */
-    private volatile long removedAbove = Long.MAX_VALUE;
+    private final AtomicLong removedAbove = new AtomicLong(Long.MAX_VALUE);
     /** The highest LSN truncateFront deleted since the reader was made; -1 if none. */
     private volatile long removedThrough = -1;
     private volatile boolean closed;
@@ -114,7 +115,7 @@ public final class TailReader implements AutoCloseable {
             if (left <= 0 && deadline != Long.MAX_VALUE) {
                 return null;
             }
-            boolean moved = watch.await(() -> committer.durableLsn() >= next || removedAbove != Long.MAX_VALUE
+            boolean moved = watch.await(() -> committer.durableLsn() >= next || removedAbove.get() != Long.MAX_VALUE
                     || removedThrough >= next || closed || reader.closedOrFailed(), left);
             if (!moved) {
                 return null;
@@ -130,11 +131,10 @@ public final class TailReader implements AutoCloseable {
                     + " segment with records up to lsn=" + front + " went, and the reader was at lsn=" + next + " (it fell"
                     + " behind the checkpoint)"));
         }
-        long cut = removedAbove;
+        long cut = removedAbove.getAndSet(Long.MAX_VALUE); // one taken while this runs is seen at the next check
         if (cut == Long.MAX_VALUE) {
             return;
         }
-        removedAbove = Long.MAX_VALUE; // (a truncation racing this reset is seen again: it ends the cursor too)
         if (cursor != null) {
             cursor.finished();
             cursor = null;
@@ -153,7 +153,7 @@ public final class TailReader implements AutoCloseable {
 
     /** Journal lock held: every record above {@code lsn} is being removed. */
     void removedAbove(long lsn) {
-        removedAbove = Math.min(removedAbove, lsn);
+        removedAbove.accumulateAndGet(lsn, Math::min);
     }
 
     /** Journal lock held: truncateFront is deleting segments whose records all have LSNs up to {@code lsn}. */

@@ -234,4 +234,86 @@ class TailReaderTest {
         assertTrue(blocked.get(30, TimeUnit.SECONDS) instanceof JournalClosedException, "a blocked reader learns of the close");
         assertThrows(JournalClosedException.class, t::next);
     }
+
+    /**
+     * Writers append while another thread truncates the back now and then: the reader
+     * delivers strictly increasing LSNs, each record the one written at its LSN (never stale
+     * bytes of a removed one), and when it ends, a truncation below what it delivered did
+     * happen. Then a new reader takes over from the journal's end.
+     */
+    @Test
+    void concurrentTruncationsEitherAreFollowedOrEndTheReaderWithCause() throws Exception {
+        try (Journal j = Journal.open(tmp.resolve("j"), small().syncPolicy(SyncMode.NONE).build())) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong lowestCut = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+            java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        // the record names its own LSN (the caller's LSN: above the last even if a truncation
+                        // runs between this line and the next)
+                        long lsn = Math.max(j.lastLsn(), 0) + 1;
+                        j.append(lsn, 0, new byte[0], ("lsn " + lsn + " gen " + generation.get()).getBytes(StandardCharsets.UTF_8));
+                        if (lsn % 16 == 0) {
+                            j.sync();
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Thread truncator = Thread.ofPlatform().start(() -> {
+                java.util.Random random = new java.util.Random(7);
+                try {
+                    while (!stop.get()) {
+                        Thread.sleep(random.nextInt(20));
+                        long last = j.lastLsn();
+                        long cut = Math.max(0, last - random.nextInt(40));
+                        synchronized (lowestCut) {
+                            generation.incrementAndGet();
+                            j.truncateBack(cut);
+                            lowestCut.accumulateAndGet(cut, Math::min);
+                        }
+                    }
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            int delivered = 0;
+            int ended = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            TailReader t = j.tail(1);
+            long previous = 0;
+            while (System.nanoTime() < deadline) {
+                try {
+                    JournalRecord r = t.poll(Duration.ofMillis(100));
+                    if (r == null) {
+                        continue;
+                    }
+                    assertTrue(r.lsn() > previous, "LSNs increase: " + r.lsn() + " after " + previous);
+                    String v = new String(r.value(), StandardCharsets.UTF_8);
+                    assertTrue(v.startsWith("lsn " + r.lsn() + " gen "), "the record at lsn " + r.lsn() + " is its own: " + v);
+                    previous = r.lsn();
+                    delivered++;
+                } catch (IOException e) {
+                    assertTrue(e.getMessage().contains("had delivered up to lsn=" + previous), e.getMessage());
+                    synchronized (lowestCut) {
+                        assertTrue(lowestCut.get() < previous, "a truncation below lsn " + previous + " happened");
+                        lowestCut.set(Long.MAX_VALUE);
+                    }
+                    ended++;
+                    t.close();
+                    previous = j.lastLsn();
+                    t = j.tail(previous + 1);
+                }
+            }
+            stop.set(true);
+            writer.join();
+            truncator.join();
+            t.close();
+            assertTrue(delivered > 0, "delivered " + delivered + ", ended " + ended);
+            System.out.printf("tail under truncations: %d records delivered, %d readers ended by a truncation of"
+                    + " delivered records%n", delivered, ended);
+        }
+    }
 }
