@@ -19,6 +19,10 @@ public final class Batch implements IndexedRecords {
     private long[] timestamps = new long[64];
     private int size;
 
+    /** An empty batch. */
+    public Batch() {
+    }
+
     /** Adds a value with timestamp 0 and an empty key (copied). */
     public Batch add(byte[] value) {
         return add(0, MemorySegment.ofArray(new byte[0]), MemorySegment.ofArray(value));

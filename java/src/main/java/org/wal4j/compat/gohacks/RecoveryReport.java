@@ -1,7 +1,6 @@
 package org.wal4j.compat.gohacks;
 
 import java.nio.file.Path;
-import org.wal4j.format.WalxFormat.RecordState;
 
 /**
  * What {@link WriteAheadLog#open} found and did: {@link WriteAheadLog#recovery()}.
@@ -14,7 +13,7 @@ import org.wal4j.format.WalxFormat.RecordState;
  * @param validBytes where the last valid record ends: the file's length after open
  * @param bytesDropped {@code fileBytes - validBytes} for an existing file: the tail open cut
  *     off (truncated and synced before returning); 0 when the file ended cleanly
- * @param tailState why the log ends at {@code validBytes}: {@link RecordState#VALID} when it
+ * @param tailState why the log ends at {@code validBytes}: {@link TailState#VALID} when it
  *     ended cleanly at the end of the file
  * @param tailDetail the facts of the first invalid record ({@code key=value}), or empty
  * @param recordsAfterCut valid-looking records found inside the dropped tail (each a complete
@@ -40,7 +39,7 @@ public record RecoveryReport(
         long lastLsn,
         long validBytes,
         long bytesDropped,
-        RecordState tailState,
+        TailState tailState,
         String tailDetail,
         long recordsAfterCut,
         long firstRecordAfterCutOffset) {

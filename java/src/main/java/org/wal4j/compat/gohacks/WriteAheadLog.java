@@ -218,7 +218,7 @@ public final class WriteAheadLog implements AutoCloseable {
      *   <li>Otherwise the records are scanned from the header on, with O_DIRECT reads of what
      *       the device holds (see the class comment; where O_DIRECT is refused, after writing
      *       the file back and fdatasyncing it); the log ends at the first invalid record (see
-     *       {@link RecordState}). Anything after that is cut off (truncate, fdatasync) before
+     *       {@link TailState}). Anything after that is cut off (truncate, fdatasync) before
      *       this method returns, and reported in {@link #recovery()}. The directory is
      *       fsynced.</li>
      * </ul>
@@ -331,7 +331,7 @@ public final class WriteAheadLog implements AutoCloseable {
         if (fileBytes == 0) {
             writeHeader(f, clock);
             io.syncDirectory(dir);
-            return new RecoveryReport(path, true, 0, 0, 0, HEADER_LENGTH, 0, RecordState.VALID, "", 0, -1);
+            return new RecoveryReport(path, true, 0, 0, 0, HEADER_LENGTH, 0, TailState.VALID, "", 0, -1);
         }
         if (fileBytes < HEADER_LENGTH) {
             throw new InvalidHeader(path, fileBytes, "file shorter than a header: headerBytes=" + HEADER_LENGTH, null);
@@ -372,7 +372,7 @@ public final class WriteAheadLog implements AutoCloseable {
         // may remove, and nothing in the file tells.
         io.syncDirectory(dir);
         return new RecoveryReport(path, created, created ? 0 : fileBytes, scan.records(), scan.lastLsn(),
-                scan.validBytes(), dropped, scan.tailState(), scan.tailDetail(), scan.recordsAfterCut(),
+                scan.validBytes(), dropped, TailState.of(scan.tailState()), scan.tailDetail(), scan.recordsAfterCut(),
                 scan.firstRecordAfterCutOffset());
     }
 

@@ -125,7 +125,7 @@ class RecoveryTest {
                     () -> assertEquals(validRecords, report.lastLsn()),
                     () -> assertEquals(offsetOf(validRecords + 1), report.validBytes()),
                     () -> assertEquals(expectedDropped, report.bytesDropped()),
-                    () -> assertEquals(state, report.tailState()),
+                    () -> assertEquals(TailState.of(state), report.tailState()),
                     () -> assertFalse(report.tailDetail().isEmpty()));
             assertEquals(r.validBytes(), Files.size(path), "cut before open returned");
             assertEquals(1, io.truncates.get());
@@ -207,7 +207,7 @@ class RecoveryTest {
             assertFalse(r.headerWritten());
             assertEquals(20, r.records());
             assertEquals(20, r.lastLsn());
-            assertEquals(RecordState.VALID, r.tailState());
+            assertEquals(TailState.VALID, r.tailState());
             assertEquals(offsetOf(21), r.validBytes());
         }
         assertEquals(hash, hash(path));
