@@ -525,7 +525,7 @@ public final class Journal implements AutoCloseable {
     /**
      * Reads the record {@code lsn}.
      *
-     * @throws IllegalArgumentException if lsn <= 0
+     * @throws IllegalArgumentException if {@code lsn <= 0}
      * @throws LsnNotFoundException if there is no such record
      */
     public JournalRecord read(long lsn) throws IOException {
@@ -584,7 +584,7 @@ public final class Journal implements AutoCloseable {
     // ---------------------------------------------------------------- truncation
 
     /**
-     * Keeps the records with LSN <= {@code lsn} and removes the rest, durably: later segments
+     * Keeps the records with {@code LSN <= lsn} and removes the rest, durably: later segments
      * are deleted (newest first, the directory synced after each) and the segment holding
      * {@code lsn} is cut after it and synced. LSNs of removed records may be appended again.
      */
@@ -593,7 +593,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Drops records with LSN < {@code lsn} (after a checkpoint) by deleting every segment
+     * Drops records with {@code LSN < lsn} (after a checkpoint) by deleting every segment
      * whose records all lie below it, then syncing the directory. Whole segments only: records
      * below {@code lsn} that share a segment with records at or above it stay readable until
      * that segment goes. The active segment is never deleted. Waits for a sync round that is
