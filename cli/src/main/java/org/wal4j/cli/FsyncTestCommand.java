@@ -17,6 +17,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
 import org.wal4j.io.CReferenceLoop;
 import org.wal4j.io.Errno;
@@ -79,17 +83,29 @@ final class FsyncTestCommand implements Callable<Integer> {
             description = "Seconds of unrecorded work per Java path before the first test (JIT). Default: ${DEFAULT-VALUE}")
     double warmupSeconds;
 
+    // Each thread writes a file of its own, not a region of a shared one: fdatasync flushes the
+    // whole file, so on a shared file one thread's sync also carries the others' writes (the group
+    // commit a journal does for itself) and the syncs queue on one inode. With a file each, what the
+    // threads share is the device and the filesystem's journal: how far the disk overlaps syncs.
+    @Option(names = "--threads", defaultValue = "1",
+            description = "Concurrent writers per path, each on a file of its own (fio's numjobs): ops/s is their sum,"
+                    + " the percentiles are over all their operations. Default: ${DEFAULT-VALUE}")
+    int threads;
+
     @Option(names = "--json", description = "Also write all results as JSON to this file.")
     Path json;
 
     @Option(names = "--keep-files", description = "Keep the test files in --dir afterwards.")
     boolean keepFiles;
 
+    /** Above this, --threads is a typo rather than a test: every thread holds a file per path. */
+    static final int MAX_THREADS = 1024;
+
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
 
     /** One measured (method, size, state, path). */
-    record Result(FsyncMethod method, long sizeBytes, FileState state, CallPath path, String how, String status,
+    record Result(FsyncMethod method, long sizeBytes, FileState state, CallPath path, int threads, String how, String status,
                   long ops, long elapsedNanos, boolean exhausted, Histogram latencyNanos) {
         boolean ok() {
             return status.equals("ok");
@@ -126,11 +142,14 @@ final class FsyncTestCommand implements Callable<Integer> {
         out.println("wal4j fsync-test " + Wal4jCommand.version());
         system.forEach((k, v) -> out.printf("%-11s %s%n", k + ":", v));
         Set<CallPath> usable = usablePaths(pathList);
-        out.printf("per test:   %.2f s in %d round(s) per path; files of %s in %s%n%n",
-                seconds, rounds, ByteSize.format(fileBytes), dir.toAbsolutePath().normalize());
+        out.printf("per test:   %.2f s in %d round(s) per path, %s; files of %s in %s%n%n",
+                seconds, rounds, threads == 1 ? "1 thread" : threads + " threads each on a file of its own", ByteSize.format(fileBytes), dir.toAbsolutePath().normalize());
+        checkSpace(stateList, usable);
 
         List<Result> results = new ArrayList<>();
-        try (TestFiles files = new TestFiles(dir, fileBytes, keepFiles)) {
+        try (TestFiles files = new TestFiles(dir, fileBytes, keepFiles);
+             ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon()
+                     .name("wal4j-fsync-test-writer-", 0).factory())) {
             warmUp(files, usable);
             int total = 0;
             for (FileState state : stateList) {
@@ -146,8 +165,9 @@ final class FsyncTestCommand implements Callable<Integer> {
                     }
                     for (long size : sizes) {
                         index++;
-                        out.printf("[%d/%d] %s, %s, %s file%n", index, total, method.title, ByteSize.format(size), state.id);
-                        List<Result> group = measure(files, method, size, state, pathList, usable, index);
+                        out.printf("[%d/%d] %s, %s, %s file, %s%n", index, total, method.title, ByteSize.format(size), state.id,
+                                threadCount(threads));
+                        List<Result> group = measure(files, pool, method, size, state, pathList, usable, index);
                         printGroup(group);
                         results.addAll(group);
                     }
@@ -161,7 +181,7 @@ final class FsyncTestCommand implements Callable<Integer> {
             verdicts.forEach(v -> out.print(v.text()));
         }
         if (json != null) {
-            Files.writeString(json, JsonReport.render(system, results, verdicts, seconds, rounds, fileBytes));
+            Files.writeString(json, JsonReport.render(system, results, verdicts, seconds, rounds, threads, fileBytes));
             out.println("results written to " + json);
         }
         return 0;
@@ -170,6 +190,9 @@ final class FsyncTestCommand implements Callable<Integer> {
     private void validate() {
         if (!(seconds > 0) || seconds > 3600) {
             throw new IllegalArgumentException("--seconds=" + seconds + " must be in (0, 3600]");
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads=" + threads + " must be in [1, " + MAX_THREADS + "]");
         }
         if (rounds < 1 || rounds > 1000) {
             throw new IllegalArgumentException("--rounds=" + rounds + " must be in [1, 1000]");
@@ -180,6 +203,25 @@ final class FsyncTestCommand implements Callable<Integer> {
         }
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--dir=" + dir + " is not an existing directory");
+        }
+    }
+
+    static String threadCount(int threads) {
+        return threads == 1 ? "1 thread" : threads + " threads";
+    }
+
+    /**
+     * Fails before the first test if the prepared files cannot fit: each path keeps a file per
+     * thread and prepared state until the end, so --threads multiplies what the run needs.
+     */
+    private void checkSpace(List<FileState> stateList, Set<CallPath> usable) throws IOException {
+        long prepared = stateList.stream().filter(s -> s != FileState.APPEND).count();
+        long needed = prepared * usable.size() * threads * fileBytes;
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (needed > free) {
+            throw new IllegalArgumentException("the test files need " + ByteSize.approx(needed) + " (" + prepared
+                    + " prepared state(s) x " + usable.size() + " path(s) x " + threadCount(threads) + " x --file-size "
+                    + ByteSize.format(fileBytes) + ") but " + dir + " has " + ByteSize.approx(free) + " free");
         }
     }
 
@@ -249,68 +291,162 @@ final class FsyncTestCommand implements Callable<Integer> {
         }
     }
 
-    private List<Result> measure(TestFiles files, FsyncMethod method, long size, FileState state,
+    private List<Result> measure(TestFiles files, ExecutorService pool, FsyncMethod method, long size, FileState state,
                                  List<CallPath> requested, Set<CallPath> usable, int testIndex) {
-        List<Result> group = new ArrayList<>();
-        Map<CallPath, OpLoop> loops = new EnumMap<>(CallPath.class);
-        Map<CallPath, String> status = new EnumMap<>(CallPath.class);
-        Map<CallPath, Histogram> histograms = new EnumMap<>(CallPath.class);
-        Map<CallPath, long[]> counters = new EnumMap<>(CallPath.class); // {ops, elapsedNanos}
+        Map<CallPath, Writers> writers = new EnumMap<>(CallPath.class);
         long wrapBytes = state == FileState.APPEND ? 0 : fileBytes;
         // A fallocated file is only fallocated until each block was written once: no wrapping.
         long maxOps = state == FileState.FALLOCATED ? fileBytes / size : Long.MAX_VALUE;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = randomBuffer(arena, size);
             for (CallPath p : requested) {
-                histograms.put(p, new Histogram(3));
-                counters.put(p, new long[2]);
+                Writers w = new Writers(threads);
+                writers.put(p, w);
                 if (!method.runsOn(p)) {
-                    status.put(p, "n/a");
+                    w.status = "n/a";
                 } else if (!usable.contains(p)) {
-                    status.put(p, "unavailable");
+                    w.status = "unavailable";
                 } else {
                     try {
-                        Path file = files.prepare(state, p);
-                        loops.put(p, openLoop(p, method, file, buf, wrapBytes));
-                        status.put(p, "ok");
+                        for (int t = 0; t < threads; t++) {
+                            Path file = files.prepare(state, p, t);
+                            w.loops.add(openLoop(p, method, file, buf, wrapBytes));
+                        }
                     } catch (IOException | RuntimeException e) {
-                        status.put(p, classify(e, method));
+                        w.status = classify(e, method);
                     }
                 }
             }
             long sliceNanos = (long) (seconds * 1e9 / rounds);
-            List<CallPath> order = new ArrayList<>(loops.keySet());
+            List<CallPath> order = new ArrayList<>();
+            writers.forEach((p, w) -> {
+                if (w.ok()) {
+                    order.add(p);
+                }
+            });
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < order.size(); i++) {
-                    CallPath p = order.get((i + r + testIndex) % order.size());
-                    long[] c = counters.get(p);
-                    if (!status.get(p).equals("ok") || c[0] >= maxOps) {
+                    Writers w = writers.get(order.get((i + r + testIndex) % order.size()));
+                    if (!w.ok() || w.allReached(maxOps)) {
                         continue;
                     }
                     long t0 = System.nanoTime();
                     try {
-                        c[0] += loops.get(p).run(c[0], maxOps - c[0], t0 + sliceNanos, histograms.get(p));
+                        w.runSlice(pool, maxOps, t0 + sliceNanos);
                     } catch (IOException | RuntimeException e) {
                         // refused at the first operation: the filesystem's answer; after some: a failure
-                        status.put(p, c[0] == 0 ? classify(e, method) : "failed after " + c[0] + " ops: " + e.getMessage());
+                        long done = w.totalOps();
+                        w.status = done == 0 ? classify(e, method) : "failed after " + done + " ops: " + e.getMessage();
                     }
-                    c[1] += System.nanoTime() - t0;
+                    w.elapsedNanos += System.nanoTime() - t0;
                 }
             }
-            for (OpLoop loop : loops.values()) {
-                try {
-                    loop.close();
-                } catch (IOException e) {
-                    err.println("warning: closing a test file failed: " + e.getMessage());
+            for (Writers w : writers.values()) {
+                for (OpLoop loop : w.loops) {
+                    try {
+                        loop.close();
+                    } catch (IOException e) {
+                        err.println("warning: closing a test file failed: " + e.getMessage());
+                    }
                 }
             }
         }
+        List<Result> group = new ArrayList<>();
         for (CallPath p : requested) {
-            long[] c = counters.get(p);
-            group.add(new Result(method, size, state, p, method.howByPath.getOrDefault(p, "-"), status.get(p),
-                    c[0], c[1], c[0] >= maxOps, histograms.get(p)));
+            Writers w = writers.get(p);
+            group.add(new Result(method, size, state, p, threads, method.howByPath.getOrDefault(p, "-"), w.status,
+                    w.totalOps(), w.elapsedNanos, w.anyReached(maxOps), w.latencies()));
         }
         return group;
+    }
+
+    /**
+     * One path's writers in one test: per thread a loop on a file of its own, its latencies and
+     * its operation count. The threads of a slice start together and share its deadline.
+     */
+    private static final class Writers {
+        final List<OpLoop> loops = new ArrayList<>();
+        final List<Histogram> histograms = new ArrayList<>();
+        final long[] ops;
+        long elapsedNanos;
+        String status = "ok";
+
+        Writers(int threads) {
+            ops = new long[threads];
+            for (int t = 0; t < threads; t++) {
+                histograms.add(new Histogram(3));
+            }
+        }
+
+        boolean ok() {
+            return status.equals("ok");
+        }
+
+        long totalOps() {
+            long sum = 0;
+            for (long n : ops) {
+                sum += n;
+            }
+            return sum;
+        }
+
+        boolean allReached(long maxOps) {
+            for (long n : ops) {
+                if (n < maxOps) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        boolean anyReached(long maxOps) {
+            for (long n : ops) {
+                if (n >= maxOps) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** All threads' latencies in one histogram: the percentiles over every operation of the path. */
+        Histogram latencies() {
+            Histogram all = new Histogram(3);
+            histograms.forEach(all::add);
+            return all;
+        }
+
+        /** Runs every thread's loop until the deadline (or its file's end); the first failure is rethrown. */
+        void runSlice(ExecutorService pool, long maxOps, long deadlineNanos) throws IOException {
+            List<Future<Long>> running = new ArrayList<>(loops.size());
+            for (int t = 0; t < loops.size(); t++) {
+                OpLoop loop = loops.get(t);
+                Histogram histogram = histograms.get(t);
+                long first = ops[t];
+                running.add(first >= maxOps ? null : pool.submit(() -> loop.run(first, maxOps - first, deadlineNanos, histogram)));
+            }
+            Throwable failure = null;
+            for (int t = 0; t < running.size(); t++) {
+                Future<Long> f = running.get(t);
+                if (f == null) {
+                    continue;
+                }
+                try {
+                    ops[t] += f.get();
+                } catch (ExecutionException e) {
+                    failure = failure == null ? e.getCause() : failure;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while the writers ran");
+                }
+            }
+            switch (failure) {
+                case null -> { }
+                case IOException e -> throw e;
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                default -> throw new IllegalStateException(failure);
+            }
+        }
     }
 
     private static OpLoop openLoop(CallPath p, FsyncMethod method, Path file, MemorySegment buf, long wrapBytes)
@@ -439,9 +575,9 @@ final class FsyncTestCommand implements Callable<Integer> {
             return p;
         }
 
-        /** The file for path p, in the given state, made durable (data and directory entry). */
-        Path prepare(FileState state, CallPath p) throws IOException {
-            Path file = dir.resolve("fsync-test-" + state.id + "-" + p.id + ".dat");
+        /** Thread t's file for path p, in the given state, made durable (data and directory entry). */
+        Path prepare(FileState state, CallPath p, int thread) throws IOException {
+            Path file = dir.resolve("fsync-test-" + state.id + "-" + p.id + (thread == 0 ? "" : "-" + thread) + ".dat");
             created.add(file);
             switch (state) {
                 case APPEND -> {

@@ -66,9 +66,10 @@ record FsyncVerdict(long sizeBytes, FsyncTestCommand.Result best, FsyncTestComma
     /** The verdict's lines for the text report. */
     String text() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "  %s: fastest durable write on the %s path: %s into a%s %s file, %.0f ops/s (p50 %.0f us)",
+        sb.append(String.format(Locale.ROOT, "  %s: fastest durable write on the %s path: %s into a%s %s file, %s%.0f ops/s (p50 %.0f us)",
                 ByteSize.format(sizeBytes), best.path().id, best.method().title,
-                best.state() == FileState.APPEND ? "n" : "", best.state().id, best.opsPerSecond(), best.micros(50)));
+                best.state() == FileState.APPEND ? "n" : "", best.state().id,
+                best.threads() == 1 ? "" : best.threads() + " threads: ", best.opsPerSecond(), best.micros(50)));
         if (baseline != null && baseline.opsPerSecond() > 0) {
             sb.append(String.format(Locale.ROOT, ", %.2fx the naive FileChannel append + force(false) (%.0f ops/s)",
                     best.opsPerSecond() / baseline.opsPerSecond(), baseline.opsPerSecond()));
@@ -94,6 +95,7 @@ record FsyncVerdict(long sizeBytes, FsyncTestCommand.Result best, FsyncTestComma
         m.put("path", best.path().id);
         m.put("method", best.method().id);
         m.put("fileState", best.state().id);
+        m.put("threads", best.threads());
         m.put("opsPerSecond", Math.round(best.opsPerSecond()));
         m.put("p50Micros", Math.round(best.micros(50) * 10) / 10.0);
         if (baseline != null && baseline.opsPerSecond() > 0) {

@@ -9,7 +9,7 @@ final class JsonReport {
     private JsonReport() {}
 
     static String render(Map<String, String> system, List<FsyncTestCommand.Result> results, List<FsyncVerdict> verdicts,
-                         double seconds, int rounds, long fileBytes) {
+                         double seconds, int rounds, int threads, long fileBytes) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\n  \"tool\": ").append(quote("wal4j fsync-test " + Wal4jCommand.version())).append(",\n");
         sb.append("  \"system\": {");
@@ -21,6 +21,7 @@ final class JsonReport {
         sb.append("\n  },\n");
         sb.append("  \"settings\": {\"secondsPerTest\": ").append(number(seconds))
                 .append(", \"rounds\": ").append(rounds)
+                .append(", \"threads\": ").append(threads)
                 .append(", \"fileBytes\": ").append(fileBytes).append("},\n");
         sb.append("  \"results\": [");
         sep = "\n";
@@ -30,6 +31,7 @@ final class JsonReport {
                     .append(", \"how\": ").append(quote(r.how()))
                     .append(", \"sizeBytes\": ").append(r.sizeBytes())
                     .append(", \"fileState\": ").append(quote(r.state().id))
+                    .append(", \"threads\": ").append(r.threads())
                     .append(", \"status\": ").append(quote(r.status()));
             if (r.ok() && r.ops() > 0) {
                 sb.append(", \"ops\": ").append(r.ops())

@@ -87,7 +87,8 @@ interface OpLoop extends AutoCloseable {
         private final CReferenceLoop.Method method;
         private final MemorySegment buf;
         private final long wrapBytes;
-        private final Arena arena = Arena.ofConfined();
+        // shared: the loop is opened on one thread and run on a --threads writer
+        private final Arena arena = Arena.ofShared();
         private final MemorySegment latencies = arena.allocate(CHUNK_OPS * (long) Long.BYTES, Long.BYTES);
 
         CLoop(IoFile file, CReferenceLoop.Method method, MemorySegment buf, long wrapBytes) {

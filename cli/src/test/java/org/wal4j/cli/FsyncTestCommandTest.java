@@ -10,10 +10,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.wal4j.io.CReferenceLoop;
 import org.wal4j.io.PosixIo;
 import picocli.CommandLine;
@@ -89,6 +92,36 @@ class FsyncTestCommandTest {
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("x the naive FileChannel append + force(false) ("), r.out());
         assertTrue(Files.readString(json).contains("\"ratioToBaseline\": "), Files.readString(json));
+    }
+
+    @Test
+    void twoThreadsEachWriteAFileOfTheirOwnAndAreReported(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("out.json");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m",
+                "--threads", "2", "--keep-files", "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("2 threads each on a file of its own"), r.out());
+        assertTrue(r.out().contains("[1/1] write+fdatasync, 4 KiB, zeroed file, 2 threads\n"), r.out());
+        assertTrue(r.out().contains("zeroed file, 2 threads: "), r.out()); // the verdict
+
+        String text = Files.readString(json);
+        assertTrue(text.contains("\"rounds\": 1, \"threads\": 2, "), text);
+        int okResults = count(text, "\"status\": \"ok\"");
+        assertEquals(PosixIo.isAvailable() && CReferenceLoop.isAvailable() ? 3 : 1, okResults, text);
+        assertEquals(okResults, count(text, "\"threads\": 2, \"status\": \"ok\""), text);
+        // the second thread wrote its own file: random data over the zeros
+        byte[] head = Arrays.copyOf(Files.readAllBytes(dir.resolve("fsync-test-zeroed-java-1.dat")), 4096);
+        assertFalse(Arrays.equals(head, new byte[4096]), "thread 1's file holds no write");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1", "1025", "100000"})
+    void badThreadCountIsRejectedWithTheValue(String value, @TempDir Path dir) {
+        Run r = run("fsync-test", "--dir", dir.toString(), "--threads", value);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("--threads=" + value + " must be in [1, 1024]"), r.err());
+        assertFalse(r.out().contains("[1/"), "no test ran: " + r.out());
     }
 
     @Test
