@@ -19,7 +19,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
 import org.wal4j.io.CReferenceLoop;
@@ -142,14 +144,15 @@ final class FsyncTestCommand implements Callable<Integer> {
         out.println("wal4j fsync-test " + Wal4jCommand.version());
         system.forEach((k, v) -> out.printf("%-11s %s%n", k + ":", v));
         Set<CallPath> usable = usablePaths(pathList);
-        out.printf("per test:   %.2f s in %d round(s) per path, %s; files of %s in %s%n%n",
-                seconds, rounds, threads == 1 ? "1 thread" : threads + " threads each on a file of its own", ByteSize.format(fileBytes), dir.toAbsolutePath().normalize());
+        out.printf("per test:   %.2f s in %d round(s) per path, %s; files of %s in %s%n%n", seconds, rounds,
+                threads == 1 ? "1 thread" : threads + " threads each on a file of its own", ByteSize.format(fileBytes),
+                dir.toAbsolutePath().normalize());
         checkSpace(stateList, usable);
 
         List<Result> results = new ArrayList<>();
+        SecondDescriptorCheck check;
         try (TestFiles files = new TestFiles(dir, fileBytes, keepFiles);
-             ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon()
-                     .name("wal4j-fsync-test-writer-", 0).factory())) {
+             ExecutorService pool = writerPool()) {
             warmUp(files, usable);
             int total = 0;
             for (FileState state : stateList) {
@@ -173,7 +176,10 @@ final class FsyncTestCommand implements Callable<Integer> {
                     }
                 }
             }
+            check = secondDescriptorCheck(files);
         }
+        out.println();
+        out.print(check.text());
         List<FsyncVerdict> verdicts = FsyncVerdict.of(results);
         if (!verdicts.isEmpty()) {
             out.println();
@@ -181,10 +187,26 @@ final class FsyncTestCommand implements Callable<Integer> {
             verdicts.forEach(v -> out.print(v.text()));
         }
         if (json != null) {
-            Files.writeString(json, JsonReport.render(system, results, verdicts, seconds, rounds, threads, fileBytes));
+            Files.writeString(json, JsonReport.render(system, results, verdicts, check, seconds, rounds, threads, fileBytes));
             out.println("results written to " + json);
         }
         return 0;
+    }
+
+    /** pg_test_fsync's second-descriptor check at the first size, on the path a journal would use. */
+    private SecondDescriptorCheck secondDescriptorCheck(TestFiles files) {
+        CallPath path = PosixIo.isAvailable() ? CallPath.FFM : CallPath.JAVA;
+        IoBackend backend = path == CallPath.FFM ? PosixIo.instance() : JavaIo.instance();
+        long size = sizes.get(0);
+        // wrapping in 16 MiB keeps the preparation short; the writes are overwrites either way
+        long wrapBytes = Math.min(fileBytes, Math.max(size, 16L << 20));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = randomBuffer(arena, size);
+            Path file = files.zeroed("fsync-test-second-descriptor.dat", wrapBytes);
+            return SecondDescriptorCheck.run(backend, path, file, buf, wrapBytes, System.nanoTime() + (long) (seconds * 1e9));
+        } catch (IOException | RuntimeException e) {
+            return new SecondDescriptorCheck(path, size, classify(e, FsyncMethod.FDATASYNC), new Histogram(3), new Histogram(3));
+        }
     }
 
     private void validate() {
@@ -204,6 +226,20 @@ final class FsyncTestCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--dir=" + dir + " is not an existing directory");
         }
+    }
+
+    /**
+     * The threads beside the calling one that run writers 1 to N-1, started now: a thread
+     * started inside a slice would start late, past its deadline on a loaded machine.
+     */
+    private ExecutorService writerPool() {
+        if (threads == 1) {
+            return null;
+        }
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads - 1, threads - 1, 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("wal4j-fsync-test-writer-", 1).factory());
+        pool.prestartAllCoreThreads();
+        return pool;
     }
 
     static String threadCount(int threads) {
@@ -415,17 +451,28 @@ final class FsyncTestCommand implements Callable<Integer> {
             return all;
         }
 
-        /** Runs every thread's loop until the deadline (or its file's end); the first failure is rethrown. */
+        /**
+         * Runs every thread's loop until the deadline (or its file's end); the first failure is
+         * rethrown. Loop 0 runs on the calling thread, so one thread is no hand-off at all.
+         */
         void runSlice(ExecutorService pool, long maxOps, long deadlineNanos) throws IOException {
             List<Future<Long>> running = new ArrayList<>(loops.size());
-            for (int t = 0; t < loops.size(); t++) {
+            running.add(null);
+            for (int t = 1; t < loops.size(); t++) {
                 OpLoop loop = loops.get(t);
                 Histogram histogram = histograms.get(t);
                 long first = ops[t];
                 running.add(first >= maxOps ? null : pool.submit(() -> loop.run(first, maxOps - first, deadlineNanos, histogram)));
             }
             Throwable failure = null;
-            for (int t = 0; t < running.size(); t++) {
+            if (ops[0] < maxOps) {
+                try {
+                    ops[0] += loops.get(0).run(ops[0], maxOps - ops[0], deadlineNanos, histograms.get(0));
+                } catch (IOException | RuntimeException e) {
+                    failure = e;
+                }
+            }
+            for (int t = 1; t < running.size(); t++) {
                 Future<Long> f = running.get(t);
                 if (f == null) {
                     continue;
@@ -597,15 +644,28 @@ final class FsyncTestCommand implements Callable<Integer> {
                 }
                 case ZEROED -> {
                     if (zeroed.add(file)) {
-                        try (IoFile f = prep.open(file, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
-                            f.zeroFill(0, fileBytes);
-                            f.sync();
-                        }
+                        zeroFill(file, fileBytes);
                     }
                 }
             }
             prep.syncDirectory(dir);
             return file;
+        }
+
+        /** A file of the given name, zero-filled to {@code bytes} and made durable. */
+        Path zeroed(String name, long bytes) throws IOException {
+            Path file = dir.resolve(name);
+            created.add(file);
+            zeroFill(file, bytes);
+            prep.syncDirectory(dir);
+            return file;
+        }
+
+        private void zeroFill(Path file, long bytes) throws IOException {
+            try (IoFile f = prep.open(file, OpenFlag.WRITE, OpenFlag.CREATE, OpenFlag.TRUNCATE)) {
+                f.zeroFill(0, bytes);
+                f.sync();
+            }
         }
 
         @Override

@@ -4,12 +4,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** fsync-test's --json output: the system facts, the settings, one object per result. */
+/**
+ * fsync-test's --json output: the system facts, the settings, one object per result, the
+ * second-descriptor check and the verdict.
+ */
 final class JsonReport {
     private JsonReport() {}
 
     static String render(Map<String, String> system, List<FsyncTestCommand.Result> results, List<FsyncVerdict> verdicts,
-                         double seconds, int rounds, int threads, long fileBytes) {
+                         SecondDescriptorCheck check, double seconds, int rounds, int threads, long fileBytes) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("{\n  \"tool\": ").append(quote("wal4j fsync-test " + Wal4jCommand.version())).append(",\n");
         sb.append("  \"system\": {");
@@ -47,7 +50,8 @@ final class JsonReport {
             sb.append('}');
             sep = ",\n";
         }
-        sb.append("\n  ],\n  \"verdict\": [");
+        sb.append("\n  ],\n  \"secondDescriptor\": ").append(Json.line(check.json()));
+        sb.append(",\n  \"verdict\": [");
         sep = "\n";
         for (FsyncVerdict v : verdicts) {
             sb.append(sep).append("    ").append(Json.line(v.json()));

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +58,7 @@ class FsyncTestCommandTest {
         assertTrue(r.out().contains("[6/6]"), r.out());
 
         String text = Files.readString(json);
-        int okResults = count(text, "\"status\": \"ok\"");
+        int okResults = count(text, "\"status\": \"ok\", \"ops\": ");
         // With native access: fdatasync on ffm, java, c; rwf-dsync on ffm, c; mmap on java, c; in 2 states.
         // Without: only java runs, and only in the zeroed state (a fallocated file needs fallocate: PosixIo).
         boolean nativeAccess = PosixIo.isAvailable() && CReferenceLoop.isAvailable();
@@ -97,7 +98,8 @@ class FsyncTestCommandTest {
     @Test
     void twoThreadsEachWriteAFileOfTheirOwnAndAreReported(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out.json");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+        // 0.2 s, not 0.05: the second thread must get to write on a loaded machine
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.2", "--rounds", "1", "--warmup", "0",
                 "--sizes", "4k", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m",
                 "--threads", "2", "--keep-files", "--json", json.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
@@ -107,7 +109,7 @@ class FsyncTestCommandTest {
 
         String text = Files.readString(json);
         assertTrue(text.contains("\"rounds\": 1, \"threads\": 2, "), text);
-        int okResults = count(text, "\"status\": \"ok\"");
+        int okResults = count(text, "\"status\": \"ok\", \"ops\": ");
         assertEquals(PosixIo.isAvailable() && CReferenceLoop.isAvailable() ? 3 : 1, okResults, text);
         assertEquals(okResults, count(text, "\"threads\": 2, \"status\": \"ok\""), text);
         // the second thread wrote its own file: random data over the zeros
@@ -122,6 +124,59 @@ class FsyncTestCommandTest {
         assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("--threads=" + value + " must be in [1, 1024]"), r.err());
         assertFalse(r.out().contains("[1/"), "no test ran: " + r.out());
+    }
+
+    @Test
+    void theSecondDescriptorCheckHasASectionAndAJsonObject(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("out.json");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m",
+                "--json", json.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        String path = PosixIo.isAvailable() ? "ffm" : "java";
+        assertTrue(r.out().contains("\nsecond descriptor: 4 KiB writes on the " + path + " path, "), r.out());
+        assertTrue(r.out().contains("    write, fdatasync through the writing descriptor "), r.out());
+        assertTrue(r.out().contains("    write, fdatasync through a second descriptor "), r.out());
+        assertTrue(r.out().contains("    second/writing p50 "), r.out());
+        // the section comes before the verdict
+        assertTrue(r.out().indexOf("\nsecond descriptor: ") < r.out().indexOf("\nverdict:\n"), r.out());
+
+        String text = Files.readString(json);
+        assertTrue(text.contains("\"secondDescriptor\": {\"path\": \"" + path + "\", \"method\": \"fdatasync\","
+                + " \"sizeBytes\": 4096, \"fileState\": \"zeroed\", \"status\": \"ok\", \"sameDescriptorOps\": "), text);
+        assertTrue(text.contains("\"secondDescriptorP50Micros\": "), text);
+        assertTrue(text.contains("\"suspectBelow\": 0.333, \"honoured\": "), text);
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith("fsync-test-")),
+                "the check's file is deleted afterwards");
+    }
+
+    @Test
+    void aSecondDescriptorSyncFarFasterThanAWriteAndSyncIsFlagged() {
+        SecondDescriptorCheck skipped = check(100_000, 5_000);
+        assertFalse(skipped.honoured());
+        assertTrue(skipped.text().contains("second/writing p50 0.05: under 0.33: the filesystem or device may not honour"
+                + " a sync through a descriptor that did not write"), skipped.text());
+        assertTrue(Json.line(skipped.json()).contains("\"ratio\": 0.05, \"suspectBelow\": 0.333, \"honoured\": false}"),
+                Json.line(skipped.json()));
+
+        SecondDescriptorCheck honoured = check(100_000, 90_000);
+        assertTrue(honoured.honoured());
+        assertTrue(honoured.text().contains("second/writing p50 0.90: honoured"), honoured.text());
+
+        SecondDescriptorCheck failed = new SecondDescriptorCheck(CallPath.FFM, 4096, "failed: EIO", new Histogram(3),
+                new Histogram(3));
+        assertTrue(failed.text().contains("\n    failed: EIO\n"), failed.text());
+        assertFalse(Json.line(failed.json()).contains("honoured"), Json.line(failed.json()));
+    }
+
+    private static SecondDescriptorCheck check(long sameNanos, long secondNanos) {
+        Histogram same = new Histogram(3);
+        Histogram second = new Histogram(3);
+        for (int i = 0; i < 100; i++) {
+            same.recordValue(sameNanos);
+            second.recordValue(secondNanos);
+        }
+        return new SecondDescriptorCheck(CallPath.FFM, 4096, "ok", same, second);
     }
 
     @Test
