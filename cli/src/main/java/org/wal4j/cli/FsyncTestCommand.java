@@ -97,6 +97,11 @@ final class FsyncTestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write all results as JSON to this file.")
     Path json;
 
+    @Option(names = "--chart",
+            description = "Also draw the latencies (p50 and p99 per method and size, a panel per file state) to this"
+                    + " file: SVG or PNG, by its extension.")
+    Path chart;
+
     @Option(names = "--keep-files", description = "Keep the test files in --dir afterwards.")
     boolean keepFiles;
 
@@ -137,8 +142,16 @@ final class FsyncTestCommand implements Callable<Integer> {
         List<CallPath> pathList = parse(paths, CallPath.values(), p -> p.id, "path");
         validate();
 
+        if (chart != null) {
+            FsyncChart.formatOf(chart);
+        }
+        // fail now, not after the run, if a path is not writable or charts cannot be drawn
         if (json != null) {
-            Files.writeString(json, ""); // fail now, not after the run, if the path is not writable
+            Files.writeString(json, "");
+        }
+        if (chart != null) {
+            Files.writeString(chart, "");
+            FsyncChart.checkCanDraw();
         }
         Map<String, String> system = SystemReport.describe(dir);
         out.println("wal4j fsync-test " + Wal4jCommand.version());
@@ -185,6 +198,10 @@ final class FsyncTestCommand implements Callable<Integer> {
             out.println();
             out.println("verdict:");
             verdicts.forEach(v -> out.print(v.text()));
+        }
+        if (chart != null) {
+            FsyncChart.write(chart, results, threads);
+            out.println("chart written to " + chart);
         }
         if (json != null) {
             Files.writeString(json, JsonReport.render(system, results, verdicts, check, seconds, rounds, threads, fileBytes));

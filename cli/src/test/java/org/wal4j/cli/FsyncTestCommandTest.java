@@ -2,8 +2,10 @@ package org.wal4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -13,11 +15,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
 import org.wal4j.io.CReferenceLoop;
 import org.wal4j.io.PosixIo;
 import picocli.CommandLine;
@@ -177,6 +182,63 @@ class FsyncTestCommandTest {
             second.recordValue(secondNanos);
         }
         return new SecondDescriptorCheck(CallPath.FFM, 4096, "ok", same, second);
+    }
+
+    @Test
+    void theChartIsAnSvgDocument(@TempDir Path dir) throws Exception {
+        Path chart = dir.resolve("latency.svg");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync,dsync", "--states", "zeroed", "--file-size", "1m",
+                "--chart", chart.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("chart written to " + chart), r.out());
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        // the DOCTYPE names the W3C's DTD: parse without fetching it
+        factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        Document svg = factory.newDocumentBuilder().parse(chart.toFile());
+        assertEquals("svg", svg.getDocumentElement().getTagName());
+        assertEquals("520px", svg.getDocumentElement().getAttribute("height"), "one panel: one file state");
+        assertTrue(svg.getElementsByTagName("path").getLength() > 0, "nothing drawn");
+    }
+
+    @Test
+    void theChartIsAPngWithAPanelPerFileState(@TempDir Path dir) throws Exception {
+        Path chart = dir.resolve("latency.PNG");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "4k", "--methods", "fdatasync", "--states", "append,zeroed", "--file-size", "1m",
+                "--chart", chart.toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        BufferedImage image = ImageIO.read(chart.toFile());
+        assertNotNull(image, "not a PNG ImageIO can read");
+        assertEquals(1100, image.getWidth());
+        assertEquals(2 * 520, image.getHeight());
+    }
+
+    @Test
+    void aChartPathThatCannotBeWrittenIsRejectedBeforeMeasuring(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("no-such-dir").resolve("latency.svg");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--sizes", "4k", "--chart", missing.toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(missing.toString()), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertEquals("", r.out(), "nothing was measured");
+
+        Path aDirectory = Files.createDirectory(dir.resolve("named-like-a-chart.png"));
+        Run directory = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--sizes", "4k",
+                "--chart", aDirectory.toString());
+        assertEquals(2, directory.exitCode(), directory.out() + directory.err());
+        assertTrue(directory.err().contains(aDirectory.toString()), directory.err());
+        assertEquals("", directory.out(), "nothing was measured");
+    }
+
+    @Test
+    void aChartOfAnotherFormatIsRejectedWithItsName(@TempDir Path dir) {
+        Path jpeg = dir.resolve("latency.jpg");
+        Run r = run("fsync-test", "--dir", dir.toString(), "--chart", jpeg.toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("--chart=" + jpeg + ": the extension picks the format, .svg or .png"), r.err());
+        assertEquals("", r.out());
+        assertFalse(Files.exists(jpeg));
     }
 
     @Test
