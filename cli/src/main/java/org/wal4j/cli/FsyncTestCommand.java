@@ -572,8 +572,12 @@ final class FsyncTestCommand implements Callable<Integer> {
     private static MemorySegment randomBuffer(Arena arena, long size) {
         MemorySegment buf = arena.allocate(size, 4096);
         Random random = new Random(size);
-        for (long i = 0; i < size; i += 8) {
+        long i = 0;
+        for (; i + Long.BYTES <= size; i += Long.BYTES) {
             buf.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong() | 1);
+        }
+        for (; i < size; i++) {
+            buf.set(ValueLayout.JAVA_BYTE, i, (byte) (random.nextInt(255) + 1));
         }
         return buf;
     }

@@ -242,6 +242,14 @@ class FsyncTestCommandTest {
     }
 
     @Test
+    void aSizeThatIsNoMultipleOfEightIsMeasured(@TempDir Path dir) {
+        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
+                "--sizes", "100", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m");
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("[1/1] write+fdatasync, 100 B, zeroed file, 1 thread\n"), r.out());
+    }
+
+    @Test
     void unknownMethodIsRejectedWithItsName(@TempDir Path dir) {
         Run r = run("fsync-test", "--dir", dir.toString(), "--methods", "fdatasync,fsnyc");
         assertEquals(2, r.exitCode());
