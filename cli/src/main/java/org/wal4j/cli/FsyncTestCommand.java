@@ -19,10 +19,10 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Future;
 import org.HdrHistogram.Histogram;
 import org.wal4j.io.CReferenceLoop;
 import org.wal4j.io.Errno;
@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
  * {@code wal4j fsync-test}: pg_test_fsync for the JVM. Every (method, size, file state) is
  * measured on each call path (FFM, FileChannel, C loop) side by side: the paths take turns
  * in rounds, each on its own identically prepared file, so drift on a shared, noisy machine
- * hits all of them alike.
+ * hits all of them alike. {@code --threads} runs that many writers per path at once, each on a
+ * file of its own; pg_test_fsync's second-descriptor check follows the tests, and
+ * {@code --chart} draws what they measured.
  */
 @Command(name = "fsync-test", mixinStandardHelpOptions = true, sortOptions = false,
         description = {

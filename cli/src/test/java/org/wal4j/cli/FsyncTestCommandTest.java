@@ -12,7 +12,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -30,6 +32,14 @@ import picocli.CommandLine;
 class FsyncTestCommandTest {
 
     private record Run(int exitCode, String out, String err) {}
+
+    /** A measuring run on {@code dir}: one round, no warm-up, files of 1 MiB, then {@code more}. */
+    private static Run shortRun(Path dir, String seconds, String sizes, String... more) {
+        List<String> args = new ArrayList<>(List.of("fsync-test", "--dir", dir.toString(), "--seconds", seconds,
+                "--rounds", "1", "--warmup", "0", "--sizes", sizes, "--file-size", "1m"));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
 
     private static Run run(String... args) {
         PrintStream oldOut = System.out;
@@ -52,9 +62,8 @@ class FsyncTestCommandTest {
     @Test
     void shortRunMeasuresEveryAvailablePathAndWritesJson(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out.json");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync,rwf-dsync,mmap", "--states", "zeroed,fallocated",
-                "--file-size", "1m", "--json", json.toString());
+        Run r = shortRun(dir, "0.05", "4k", "--methods", "fdatasync,rwf-dsync,mmap", "--states", "zeroed,fallocated",
+                "--json", json.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("kernel:"), r.out());
         assertTrue(r.out().contains("filesystem:"), r.out());
@@ -92,8 +101,7 @@ class FsyncTestCommandTest {
     @Test
     void theVerdictNamesTheBaselineRatioWhenTheNaiveAppendRan(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out.json");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync", "--states", "append,zeroed", "--file-size", "1m",
+        Run r = shortRun(dir, "0.05", "4k", "--methods", "fdatasync", "--states", "append,zeroed",
                 "--json", json.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("x the naive FileChannel append + force(false) ("), r.out());
@@ -104,8 +112,7 @@ class FsyncTestCommandTest {
     void twoThreadsEachWriteAFileOfTheirOwnAndAreReported(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out.json");
         // 0.2 s, not 0.05: the second thread must get to write on a loaded machine
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.2", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m",
+        Run r = shortRun(dir, "0.2", "4k", "--methods", "fdatasync", "--states", "zeroed",
                 "--threads", "2", "--keep-files", "--json", json.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("2 threads each on a file of its own"), r.out());
@@ -134,9 +141,7 @@ class FsyncTestCommandTest {
     @Test
     void theSecondDescriptorCheckHasASectionAndAJsonObject(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("out.json");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m",
-                "--json", json.toString());
+        Run r = shortRun(dir, "0.05", "4k", "--methods", "fdatasync", "--states", "zeroed", "--json", json.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         String path = PosixIo.isAvailable() ? "ffm" : "java";
         assertTrue(r.out().contains("\nsecond descriptor: 4 KiB writes on the " + path + " path, "), r.out());
@@ -187,8 +192,7 @@ class FsyncTestCommandTest {
     @Test
     void theChartIsAnSvgDocument(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("latency.svg");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync,dsync", "--states", "zeroed", "--file-size", "1m",
+        Run r = shortRun(dir, "0.05", "4k", "--methods", "fdatasync,dsync", "--states", "zeroed",
                 "--chart", chart.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("chart written to " + chart), r.out());
@@ -204,8 +208,7 @@ class FsyncTestCommandTest {
     @Test
     void theChartIsAPngWithAPanelPerFileState(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("latency.PNG");
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "4k", "--methods", "fdatasync", "--states", "append,zeroed", "--file-size", "1m",
+        Run r = shortRun(dir, "0.05", "4k", "--methods", "fdatasync", "--states", "append,zeroed",
                 "--chart", chart.toString());
         assertEquals(0, r.exitCode(), r.out() + r.err());
         BufferedImage image = ImageIO.read(chart.toFile());
@@ -243,8 +246,7 @@ class FsyncTestCommandTest {
 
     @Test
     void aSizeThatIsNoMultipleOfEightIsMeasured(@TempDir Path dir) {
-        Run r = run("fsync-test", "--dir", dir.toString(), "--seconds", "0.05", "--rounds", "1", "--warmup", "0",
-                "--sizes", "100", "--methods", "fdatasync", "--states", "zeroed", "--file-size", "1m");
+        Run r = shortRun(dir, "0.05", "100", "--methods", "fdatasync", "--states", "zeroed");
         assertEquals(0, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("[1/1] write+fdatasync, 100 B, zeroed file, 1 thread\n"), r.out());
     }
