@@ -9,9 +9,12 @@ import java.nio.file.Path;
 public final class AlreadyOpenException extends Wal4jException {
     private static final long serialVersionUID = 1L;
     private final transient Path lockFile;
+    /** Whether this process holds the lock. */
     private final boolean inThisProcess;
 
     /**
+     * Reports an open journal or log that holds its lock.
+     *
      * @param message what is open where, naming the lock file
      * @param lockFile the file whose lock is held
      * @param inThisProcess whether this process holds it
@@ -22,12 +25,21 @@ public final class AlreadyOpenException extends Wal4jException {
         this.inThisProcess = inThisProcess;
     }
 
-    /** The file whose lock is held. */
+    /**
+     * The lock file of the journal or log.
+     *
+     * @return the file whose lock is held
+     */
     public Path lockFile() {
         return lockFile;
     }
 
-    /** Whether this process is the one that has it open. */
+    /**
+     * Whether this process is the one that has it open.
+     *
+     * @return true if this process holds the lock (the journal or log was opened twice in it),
+     *     false if another process does
+     */
     public boolean inThisProcess() {
         return inThisProcess;
     }

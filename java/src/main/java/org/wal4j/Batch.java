@@ -23,17 +23,39 @@ public final class Batch implements IndexedRecords {
     public Batch() {
     }
 
-    /** Adds a value with timestamp 0 and an empty key (copied). */
+    /**
+     * Adds a value with timestamp 0 and an empty key. The value is copied: the array may be
+     * reused once this returns.
+     *
+     * @param value the record's value, any length (empty allowed)
+     * @return this batch
+     */
     public Batch add(byte[] value) {
         return add(0, MemorySegment.ofArray(new byte[0]), MemorySegment.ofArray(value));
     }
 
-    /** Adds a value with timestamp 0 and an empty key (copied). */
+    /**
+     * Adds a value with timestamp 0 and an empty key. The value is copied: the segment may be
+     * reused once this returns.
+     *
+     * @param value the record's value, any length (empty allowed)
+     * @return this batch
+     */
     public Batch add(MemorySegment value) {
         return add(0, MemorySegment.ofArray(new byte[0]), value);
     }
 
-    /** Adds a record (key and value copied). */
+    /**
+     * Adds a record. The key and value are copied: the segments may be reused once this returns.
+     *
+     * @param timestamp the record's timestamp, 0 or more ({@link Journal#appendBatch(Batch)}
+     *     refuses the batch if one is negative)
+     * @param key the record's key, empty allowed; at most 65535 bytes here, and at most
+     *     {@link JournalOptions#maxKeyBytes()} for the append
+     * @param value the record's value (empty allowed)
+     * @return this batch
+     * @throws IllegalArgumentException if the key is longer than 65535 bytes
+     */
     public Batch add(long timestamp, MemorySegment key, MemorySegment value) {
         if (key.byteSize() > 0xFFFF) {
             throw new IllegalArgumentException("key too large: keyBytes=" + key.byteSize() + " (the format's limit is 65535)");
@@ -68,7 +90,11 @@ public final class Batch implements IndexedRecords {
         dataBytes = 0;
     }
 
-    /** The number of records added since the last reset. */
+    /**
+     * The number of records in the batch.
+     *
+     * @return the number of records added since the batch was made or last reset
+     */
     public int size() {
         return size;
     }

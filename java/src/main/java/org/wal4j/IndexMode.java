@@ -10,18 +10,35 @@ import org.wal4j.log.OffsetIndex;
  */
 public record IndexMode(int every) {
 
+    /**
+     * Makes a mode that indexes every {@code every}-th record; {@link #full()},
+     * {@link #sparse(int)} and {@link #none()} name the cases.
+     *
+     * @param every 1 = full (every record), k > 1 = sparse (every k-th record), 0 = none (scan)
+     * @throws IllegalArgumentException if {@code every} is negative
+     */
     public IndexMode {
         if (every < 0) {
             throw new IllegalArgumentException("index every=" + every + " must be >= 0");
         }
     }
 
-    /** Every record: O(1) lookups while LSNs are dense, 8 bytes per record. */
+    /**
+     * Every record: O(1) lookups while LSNs are dense, 8 bytes per record.
+     *
+     * @return the full mode ({@code every} = 1)
+     */
     public static IndexMode full() {
         return new IndexMode(1);
     }
 
-    /** Every k-th record (k >= 2): a lookup reads at most k-1 frames past the entry. */
+    /**
+     * Every k-th record: a lookup reads at most k-1 frames past the entry.
+     *
+     * @param k the spacing of the entries in records, at least 2
+     * @return the sparse mode ({@code every} = k)
+     * @throws IllegalArgumentException if k is below 2 (1 is {@link #full()})
+     */
     public static IndexMode sparse(int k) {
         if (k < 2) {
             throw new IllegalArgumentException("sparse index k=" + k + " must be >= 2 (1 is full())");
@@ -29,7 +46,11 @@ public record IndexMode(int every) {
         return new IndexMode(k);
     }
 
-    /** No index: a lookup scans its segment from the start. */
+    /**
+     * No index: a lookup scans its segment from the start.
+     *
+     * @return the mode without an index ({@code every} = 0)
+     */
     public static IndexMode none() {
         return new IndexMode(0);
     }

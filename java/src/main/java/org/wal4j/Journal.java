@@ -144,6 +144,10 @@ public final class Journal implements AutoCloseable {
      * {@link #close()}. A second open of the same directory, through any path to it, fails
      * without touching the journal.
      *
+     * @param dir the journal's directory
+     * @param options the journal's settings ({@link JournalOptions#defaults()} for the usual)
+     * @return the open journal; close it when done
+     * @throws NullPointerException if {@code dir} or {@code options} is null
      * @throws NotAJournalException if {@code dir} holds files but no segment
      * @throws java.nio.file.NoSuchFileException if there is no journal in {@code dir} and
      *     {@link JournalOptions.Builder#createIfMissing} is false
@@ -196,6 +200,9 @@ public final class Journal implements AutoCloseable {
      * Works on a journal another process has open: a frame being written as it is read ends
      * the frames there, as a torn tail would.
      *
+     * @param dir the journal's directory
+     * @return what was read; close it when done (it holds the segment files open)
+     * @throws NullPointerException if {@code dir} is null
      * @throws NotAJournalException if {@code dir} holds files but no segment, or is not a directory
      * @throws CorruptionException where an open would refuse the journal: damage to durable data
      * @throws java.nio.file.NoSuchFileException if {@code dir} does not exist
@@ -210,7 +217,11 @@ public final class Journal implements AutoCloseable {
         return JournalInspection.read(dir, io);
     }
 
-    /** The directory this journal was opened on, as given to {@link #open}. */
+    /**
+     * The journal's directory.
+     *
+     * @return the directory this journal was opened on, as given to {@link #open}
+     */
     public Path dir() {
         return dir;
     }
@@ -221,6 +232,8 @@ public final class Journal implements AutoCloseable {
      * segments and their bytes on disk. Holds the journal's lock only to copy the counters
      * (the segment files' sizes are read after it is released).
      * Works on a closed or failed journal too (its last figures).
+     *
+     * @return the snapshot
      */
     public JournalStats stats() {
         return metrics.stats(lock, committer, segments);
@@ -232,6 +245,12 @@ public final class Journal implements AutoCloseable {
      * Appends {@code value} with the next LSN, timestamp 0 and an empty key; returns the LSN
      * (in ALWAYS mode once the record is durable).
      *
+     * @param value the record's value, copied; at most {@link JournalOptions#maxValueBytes()}
+     * @return the LSN assigned: 1 for a new journal, else one above the highest ever appended
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException if the value exceeds the limits (the values are in the message)
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
      * @throws OutcomeUnknownException if a write or sync failed: the record may or may not be
      *     durable, and the journal has failed
      */
@@ -239,7 +258,14 @@ public final class Journal implements AutoCloseable {
         return committer.append(MemorySegment.ofArray(nonNull(value, "value")));
     }
 
-    /** Appends {@code value} (copied) with the next LSN; returns the LSN. See {@link #append(byte[])}. */
+    /**
+     * Appends {@code value} with the next LSN, timestamp 0 and an empty key, as
+     * {@link #append(byte[])} does.
+     *
+     * @param value the record's value, copied; at most {@link JournalOptions#maxValueBytes()}
+     * @return the LSN assigned
+     * @throws IOException as {@link #append(byte[])} does
+     */
     public long append(MemorySegment value) throws IOException {
         return committer.append(nonNull(value, "value"));
     }
@@ -248,6 +274,14 @@ public final class Journal implements AutoCloseable {
      * Appends a record with the caller's LSN, which must be greater than the last (in ALWAYS
      * mode, returns once it is durable).
      *
+     * @param lsn the record's LSN, greater than every LSN appended before (gaps allowed)
+     * @param timestamp the record's timestamp, 0 or more (gohacks: Unix seconds); stored as given
+     * @param key the record's key, copied; empty allowed, at most {@link JournalOptions#maxKeyBytes()}
+     * @param value the record's value, copied; at most {@link JournalOptions#maxValueBytes()},
+     *     and key and value together at most {@link JournalOptions#maxRecordBytes()}
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
      * @throws IllegalArgumentException if lsn is 0, negative or not greater than the last,
      *     timestamp is negative, or key, value or record exceed the limits (the values are in
      *     the message)
@@ -258,7 +292,16 @@ public final class Journal implements AutoCloseable {
         committer.append(lsn, timestamp, MemorySegment.ofArray(nonNull(key, "key")), MemorySegment.ofArray(nonNull(value, "value")));
     }
 
-    /** As {@link #append(long, long, byte[], byte[])}, from memory segments (copied). */
+    /**
+     * Appends a record with the caller's LSN, as {@link #append(long, long, byte[], byte[])}
+     * does, from memory segments.
+     *
+     * @param lsn the record's LSN, greater than every LSN appended before
+     * @param timestamp the record's timestamp, 0 or more
+     * @param key the record's key, copied; empty allowed
+     * @param value the record's value, copied
+     * @throws IOException as {@link #append(long, long, byte[], byte[])} does
+     */
     public void append(long lsn, long timestamp, MemorySegment key, MemorySegment value) throws IOException {
         committer.append(lsn, timestamp, nonNull(key, "key"), nonNull(value, "value"));
     }
@@ -272,13 +315,22 @@ public final class Journal implements AutoCloseable {
      * {@link JournalClosedException} or {@link JournalFailedException} if the journal was
      * closed or had failed before the append.
      *
+     * @param value the record's value, copied; at most {@link JournalOptions#maxValueBytes()}
+     * @return a future completed with the record's LSN once it is durable
+     * @throws NullPointerException if {@code value} is null
      * @throws IllegalArgumentException if the value exceeds the limits (thrown, not completed)
      */
     public CompletableFuture<Long> appendAsync(byte[] value) {
         return committer.appendAsync(MemorySegment.ofArray(nonNull(value, "value")));
     }
 
-    /** As {@link #appendAsync(byte[])}, from a memory segment (copied). */
+    /**
+     * Appends {@code value} with the next LSN and returns at once, as
+     * {@link #appendAsync(byte[])} does.
+     *
+     * @param value the record's value, copied
+     * @return a future completed with the record's LSN once it is durable
+     */
     public CompletableFuture<Long> appendAsync(MemorySegment value) {
         return committer.appendAsync(nonNull(value, "value"));
     }
@@ -286,13 +338,34 @@ public final class Journal implements AutoCloseable {
     /**
      * As {@link #appendAsync(byte[])} with the caller's LSN, timestamp and key (the rules of
      * {@link #append(long, long, byte[], byte[])}); the future completes with {@code lsn}.
+     *
+     * @param lsn the record's LSN, greater than every LSN appended before
+     * @param timestamp the record's timestamp, 0 or more
+     * @param key the record's key, copied; empty allowed
+     * @param value the record's value, copied
+     * @return a future completed with {@code lsn} once the record is durable
+     * @throws IllegalArgumentException if the LSN, timestamp or sizes break those rules (thrown,
+     *     not completed)
      */
     public CompletableFuture<Long> appendAsync(long lsn, long timestamp, byte[] key, byte[] value) {
         return committer.appendAsync(lsn, timestamp, MemorySegment.ofArray(nonNull(key, "key")),
                 MemorySegment.ofArray(nonNull(value, "value")));
     }
 
-    /** Appends the values with consecutive LSNs, as one write (and one sync in ALWAYS mode). */
+    /**
+     * Appends the values with consecutive LSNs, timestamp 0 and empty keys, as one write (and
+     * one sync in ALWAYS mode). Every value is checked against the limits before any is
+     * appended.
+     *
+     * @param values the records' values, copied; at least one
+     * @return the LSNs the values got, the first to the last
+     * @throws NullPointerException if {@code values} or one of them is null
+     * @throws IllegalArgumentException if there is no value, or one exceeds the limits
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws OutcomeUnknownException if a write or sync failed: the records may or may not be
+     *     durable, and the journal has failed
+     */
     public LsnRange appendBatch(byte[]... values) throws IOException {
         nonNull(values, "values");
         for (int i = 0; i < values.length; i++) {
@@ -320,7 +393,15 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Appends the batch's records with consecutive LSNs, as one write (and one sync in
-     * ALWAYS mode). The batch is left as it was (reset it to reuse it).
+     * ALWAYS mode). The batch is left as it was (reset it to reuse it). Every record is
+     * checked against the limits before any is appended.
+     *
+     * @param batch the records, at least one
+     * @return the LSNs the records got, the first to the last
+     * @throws NullPointerException if {@code batch} is null
+     * @throws IllegalArgumentException if the batch is empty, or a record has a negative
+     *     timestamp or exceeds the limits
+     * @throws IOException as {@link #appendBatch(byte[]...)} does
      */
     public LsnRange appendBatch(Batch batch) throws IOException {
         return committer.appendMany(nonNull(batch, "batch").size(), batch);
@@ -340,12 +421,18 @@ public final class Journal implements AutoCloseable {
      * The durable watermark: every record with an LSN up to it is durable (its write and an
      * fdatasync after it returned 0); -1 before the first. Never ahead of {@link #lastLsn()};
      * lowered by {@link #truncateBack}. Read without the lock.
+     *
+     * @return the highest LSN up to which every record is durable, or -1 if none is
      */
     public long durableLsn() {
         return committer.durableLsn();
     }
 
-    /** The sync policy in force. */
+    /**
+     * The sync policy in force.
+     *
+     * @return the policy given at open or by the last {@link #setPolicy}
+     */
     public SyncPolicy policy() {
         lock.lock();
         try {
@@ -360,6 +447,11 @@ public final class Journal implements AutoCloseable {
      * leaving INTERVAL stops it once no asynchronous append waits on it. Records appended
      * before keep the promise they were appended under (an ALWAYS append has returned
      * durable; others become durable at the next sync).
+     *
+     * @param newPolicy the policy from now on
+     * @throws NullPointerException if {@code newPolicy} is null
+     * @throws IOException if the journal is closed ({@link JournalClosedException}) or failed
+     *     before ({@link JournalFailedException})
      */
     public void setPolicy(SyncPolicy newPolicy) throws IOException {
         java.util.Objects.requireNonNull(newPolicy, "policy");
@@ -372,7 +464,16 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Makes every record appended so far durable (joins a sync round in progress, or leads one). */
+    /**
+     * Makes every record appended so far durable (joins a sync round in progress, or leads
+     * one); returns once they are.
+     *
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws OutcomeUnknownException if the write or sync failed: the records not yet durable
+     *     may or may not be, and the journal has failed
+     * @throws IOException if I/O fails
+     */
     public void sync() throws IOException {
         lock.lock();
         try {
@@ -383,7 +484,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Whether writes go through O_DIRECT ({@link JournalOptions.Builder#direct}; false after a fallback). */
+    /**
+     * Whether writes go through O_DIRECT.
+     *
+     * @return true if they do; false if {@link JournalOptions.Builder#direct} was not asked
+     *     for, or was and the file system refused it (the journal fell back to buffered writes)
+     */
     public boolean isDirect() {
         return writer.isDirect();
     }
@@ -490,7 +596,16 @@ public final class Journal implements AutoCloseable {
 
     // ---------------------------------------------------------------- read
 
-    /** The first record's LSN, or -1 if the journal is empty. */
+    /**
+     * The first record the journal holds.
+     *
+     * @return the first record's LSN, or -1 if the journal is empty
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws CorruptionException if the first segment holding records, scanned now because
+     *     open did not, is damaged
+     * @throws IOException if that scan fails
+     */
     public long firstLsn() throws IOException {
         lock.lock();
         try {
@@ -501,7 +616,14 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** The last record's LSN, or -1 if the journal is empty. */
+    /**
+     * The last record the journal holds.
+     *
+     * @return the last record's LSN, or -1 if the journal is empty (also after {@link #reset()},
+     *     though the next auto-assigned LSN follows the last one ever appended)
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     */
     public long lastLsn() throws IOException {
         lock.lock();
         try {
@@ -512,19 +634,33 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** What {@link #open} found and did. */
+    /**
+     * What {@link #open} found and did.
+     *
+     * @return the report: segments and records scanned, the torn tail cut, segments deleted
+     */
     public RecoveryReport recoveryReport() {
         return recoveryReport;
     }
 
-    /** The I/O backend in use: {@code "posix"} or {@code "java"}. */
+    /**
+     * The I/O backend in use ({@link JournalOptions.Builder#ioBackend}).
+     *
+     * @return {@code "posix"} or {@code "java"}
+     */
     public String ioBackend() {
         return io.name();
     }
 
     /**
-     * Reads the record {@code lsn}.
+     * Reads the record {@code lsn}, copying it onto the heap. A record just appended is
+     * readable at once, durable or not.
      *
+     * @param lsn the record's LSN, greater than 0
+     * @return the record
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws CorruptionException if the record's segment is damaged
      * @throws IllegalArgumentException if {@code lsn <= 0}
      * @throws LsnNotFoundException if there is no such record
      */
@@ -534,15 +670,30 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Copies the value of record {@code lsn} into {@code dst} and returns its length; no
-     * allocation.
+     * allocation. The value goes to {@code dst}'s start.
      *
-     * @throws IllegalArgumentException if dst is smaller than the value (both lengths named)
+     * @param lsn the record's LSN, greater than 0
+     * @param dst where the value goes; at least the value's length
+     * @return the value's length in bytes (what was copied)
+     * @throws NullPointerException if {@code dst} is null
+     * @throws IllegalArgumentException if dst is smaller than the value (both lengths named),
+     *     or {@code lsn <= 0}
+     * @throws LsnNotFoundException if there is no such record
+     * @throws IOException as {@link #read(long)} does
      */
     public long readInto(long lsn, MemorySegment dst) throws IOException {
         return reader.readInto(lsn, nonNull(dst, "dst"));
     }
 
-    /** As {@link #readInto(long, MemorySegment)} into a byte array. */
+    /**
+     * Copies the value of record {@code lsn} to the start of {@code dst}, as
+     * {@link #readInto(long, MemorySegment)} does.
+     *
+     * @param lsn the record's LSN, greater than 0
+     * @param dst where the value goes; at least the value's length
+     * @return the value's length in bytes (what was copied)
+     * @throws IOException as {@link #readInto(long, MemorySegment)} does
+     */
     public int readInto(long lsn, byte[] dst) throws IOException {
         return (int) reader.readInto(lsn, MemorySegment.ofArray(nonNull(dst, "dst")));
     }
@@ -555,6 +706,12 @@ public final class Journal implements AutoCloseable {
      * number of records replayed.
      *
      * @param <E> what {@code callback} may throw; nothing checked for a lambda that throws nothing
+     * @param fromLsn the lowest LSN to deliver; 0 or 1 for every record
+     * @param callback receives each record; the view is valid during the call only
+     * @return the number of records replayed (0 if none is at or above {@code fromLsn})
+     * @throws NullPointerException if {@code callback} is null
+     * @throws IOException if a truncation removed records still to be delivered, the journal
+     *     is closed or failed, a segment is damaged ({@link CorruptionException}), or a read fails
      * @throws E what the callback threw, which ends the replay
      */
     public <E extends Exception> long replay(long fromLsn, ReplayCallback<E> callback) throws IOException, E {
@@ -566,6 +723,12 @@ public final class Journal implements AutoCloseable {
      * when it was created; the same snapshot, chunked reads and truncation rule as
      * {@link #replay}. Each record is copied onto the heap. I/O errors surface as
      * {@link java.io.UncheckedIOException}. Close it when done with it before its end.
+     *
+     * @param fromLsn the lowest LSN to deliver; 0 or 1 for every record
+     * @return the iterator
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws IOException if staged records cannot be written for the read
      */
     public JournalIterator iterator(long fromLsn) throws IOException {
         return reader.iterator(fromLsn);
@@ -576,6 +739,12 @@ public final class Journal implements AutoCloseable {
      * is durable, waiting for the next one (with a timeout if asked), for replication and
      * change-data capture. See {@link TailReader} for what truncations do to it. Close it when
      * done.
+     *
+     * @param fromLsn the lowest LSN to deliver; 0 or 1 for every record, {@link #lastLsn()} + 1
+     *     for only those appended from now on
+     * @return the reader
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
      */
     public TailReader tail(long fromLsn) throws IOException {
         return reader.tail(fromLsn);
@@ -587,6 +756,16 @@ public final class Journal implements AutoCloseable {
      * Keeps the records with {@code LSN <= lsn} and removes the rest, durably: later segments
      * are deleted (newest first, the directory synced after each) and the segment holding
      * {@code lsn} is cut after it and synced. LSNs of removed records may be appended again.
+     * An {@code lsn} at or above the last LSN removes nothing; 0 removes every record.
+     * Readers, iterators and tail readers that still had removed records to deliver end with an
+     * {@link IOException}.
+     *
+     * @param lsn the last LSN to keep, 0 or more
+     * @throws IllegalArgumentException if {@code lsn} is negative
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws CorruptionException if the segment to cut is damaged
+     * @throws IOException if a delete, write or sync fails; the journal has then failed
      */
     public void truncateBack(long lsn) throws IOException {
         truncation.truncateBack(lsn);
@@ -598,6 +777,12 @@ public final class Journal implements AutoCloseable {
      * below {@code lsn} that share a segment with records at or above it stay readable until
      * that segment goes. The active segment is never deleted. Waits for a sync round that is
      * running (it may be syncing a segment about to go). Returns the segments deleted.
+     *
+     * @param lsn the lowest LSN that must stay readable
+     * @return the number of segment files deleted (0 if none lies wholly below {@code lsn})
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws IOException if a delete or the directory sync fails; the journal has then failed
      */
     public int truncateFront(long lsn) throws IOException {
         return truncation.truncateFront(lsn);
@@ -608,6 +793,11 @@ public final class Journal implements AutoCloseable {
      * point leaves a valid journal that still knows the last LSN), then every older segment
      * is deleted, oldest first. The next auto-assigned LSN follows the last one: LSNs are
      * never reused.
+     *
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws IOException if creating the segment, a delete or a sync fails; the journal has
+     *     then failed
      */
     public void reset() throws IOException {
         truncation.reset();

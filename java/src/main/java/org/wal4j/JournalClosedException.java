@@ -6,6 +6,11 @@ import java.nio.file.Path;
 public final class JournalClosedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Reports a call on a closed journal.
+     *
+     * @param dir the journal's directory
+     */
     public JournalClosedException(Path dir) {
         super("journal is closed: dir=" + dir);
     }

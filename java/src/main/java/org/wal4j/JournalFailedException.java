@@ -13,12 +13,23 @@ import org.wal4j.io.IoCallException;
 public final class JournalFailedException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Reports a call on a failed journal.
+     *
+     * @param dir the journal's directory
+     * @param firstFailure the failure that failed the journal; it becomes the cause
+     */
     public JournalFailedException(Path dir, IOException firstFailure) {
         super("journal failed earlier and refuses further calls (re-open to recover): dir=" + dir
                 + " first failure: " + firstFailure.getMessage(), firstFailure);
     }
 
-    /** The errno of the first failure, or 0 if it is unknown. */
+    /**
+     * The operating system's error number of the first failure.
+     *
+     * @return the errno of the first failure, or 0 if it is unknown (the failure was not a
+     *     system call's)
+     */
     public int errno() {
         return getCause() instanceof IoCallException io ? io.errno() : 0;
     }

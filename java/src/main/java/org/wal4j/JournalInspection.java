@@ -98,12 +98,21 @@ public final class JournalInspection implements AutoCloseable {
         this.infos = List.copyOf(list);
     }
 
-    /** The directory read. */
+    /**
+     * The directory read.
+     *
+     * @return the journal directory
+     */
     public Path dir() {
         return dir;
     }
 
-    /** The segments an open would keep, oldest first (those it would delete are counted in {@link #recovery()}). */
+    /**
+     * The segments an open would keep.
+     *
+     * @return the segments, oldest first, as an unmodifiable list (empty for an empty
+     *     directory); those an open would delete are counted in {@link #recovery()}
+     */
     public List<SegmentInfo> segments() {
         return infos;
     }
@@ -113,17 +122,28 @@ public final class JournalInspection implements AutoCloseable {
      * after the cut), the segments it would delete, the unfinished creations it would remove.
      * Damage to durable data is not here: {@link Journal#inspect} throws
      * {@link CorruptionException} for it, as an open does.
+     *
+     * @return the report of what an open would change
      */
     public RecoveryReport recovery() {
         return recovery;
     }
 
-    /** The highest LSN of the records an open would keep (the first segment's base LSN - 1 if none). */
+    /**
+     * The last LSN an open would keep.
+     *
+     * @return the highest LSN of the records an open would keep; if they hold no record, a
+     *     segment's base LSN - 1, and -1 if there is no segment
+     */
     public long lastLsn() {
         return lastLsn;
     }
 
-    /** Every segment up to this id is sealed and known synced. */
+    /**
+     * How far the segments are known durable.
+     *
+     * @return the segment id up to which every segment is sealed and known synced
+     */
     public long durableSegmentId() {
         return durableSegmentId;
     }
@@ -133,6 +153,13 @@ public final class JournalInspection implements AutoCloseable {
      * toLsn}, in LSN order, reading each segment sequentially; returns how many. The views are
      * valid during the call only.
      *
+     * @param <E> the checked exception the callback may throw
+     * @param fromLsn the lowest LSN to deliver (inclusive)
+     * @param toLsn the highest LSN to deliver (inclusive); {@link Long#MAX_VALUE} for all
+     * @param callback receives each record
+     * @return the number of records delivered
+     * @throws IOException if a segment cannot be read
+     * @throws IllegalStateException if this inspection is closed
      * @throws CorruptionException if a frame that was valid when the journal was inspected is
      *     not now: the journal changed while it was read (a live writer's truncation), or a read fault
      * @throws E what the callback threw, which ends the replay

@@ -57,94 +57,201 @@ public final class JournalOptions {
         }
     }
 
-    /** All defaults. */
+    /**
+     * The options with every default, as each builder method states it.
+     *
+     * @return the default options
+     */
     public static JournalOptions defaults() {
         return builder().build();
     }
 
+    /**
+     * A builder with every option at its default.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The size of a segment file ({@link Builder#segmentBytes}).
+     *
+     * @return the size in bytes, a multiple of 4096
+     */
     public long segmentBytes() {
         return segmentBytes;
     }
 
+    /**
+     * How much of each segment's LSN index is kept in memory ({@link Builder#indexMode}).
+     *
+     * @return the index mode
+     */
     public IndexMode indexMode() {
         return indexMode;
     }
 
+    /**
+     * When appends become durable, at open ({@link Builder#syncPolicy(SyncPolicy)}).
+     *
+     * @return the sync policy the journal opens with
+     */
     public SyncPolicy syncPolicy() {
         return syncPolicy;
     }
 
+    /**
+     * Whether the active segment is written with O_DIRECT ({@link Builder#direct}).
+     *
+     * @return true if O_DIRECT was asked for
+     */
     public boolean direct() {
         return direct;
     }
 
+    /**
+     * Whether a refused O_DIRECT falls back to buffered writes ({@link Builder#directFallback}).
+     *
+     * @return true if it falls back, false if open fails
+     */
     public boolean directFallback() {
         return directFallback;
     }
 
+    /**
+     * How long a group-commit follower yields before it parks ({@link Builder#followerSpin}).
+     *
+     * @return the spin time, zero to one second
+     */
     public java.time.Duration followerSpin() {
         return followerSpin;
     }
 
+    /**
+     * The I/O backend asked for ({@link Builder#ioBackend}).
+     *
+     * @return {@code "posix"}, {@code "java"} or {@code "auto"}
+     */
     public String ioBackend() {
         return ioBackend;
     }
 
+    /**
+     * The largest key an append takes ({@link Builder#maxKeyBytes}).
+     *
+     * @return the limit in bytes, 0 to 65535
+     */
     public int maxKeyBytes() {
         return maxKeyBytes;
     }
 
+    /**
+     * The largest value an append takes ({@link Builder#maxValueBytes}).
+     *
+     * @return the limit in bytes, 0 to 1 GiB
+     */
     public int maxValueBytes() {
         return maxValueBytes;
     }
 
+    /**
+     * The size of the staging buffer appends are encoded into ({@link Builder#writeBufferBytes}).
+     *
+     * @return the size in bytes, at least 4096
+     */
     public int writeBufferBytes() {
         return writeBufferBytes;
     }
 
+    /**
+     * What open does on damage inside a sealed segment ({@link Builder#recoveryMode}).
+     *
+     * @return the recovery mode
+     */
     public RecoveryMode recoveryMode() {
         return recoveryMode;
     }
 
+    /**
+     * Whether valid-looking frames after a torn tail fail the open ({@link Builder#strictTail}).
+     *
+     * @return true if they fail it, false if they are reported and cut
+     */
     public boolean strictTail() {
         return strictTail;
     }
 
-    /** The largest key + value of one record (see {@link Builder#maxRecordBytes}). */
+    /**
+     * The largest key + value of one record (see {@link Builder#maxRecordBytes}).
+     *
+     * @return the limit in bytes; if none was set, {@link #maxKeyBytes()} + {@link #maxValueBytes()}
+     */
     public long maxRecordBytes() {
         return maxRecordBytes;
     }
 
+    /**
+     * Whether segment files are zero-filled before records go into them ({@link Builder#preallocate}).
+     *
+     * @return true if they are
+     */
     public boolean preallocate() {
         return preallocate;
     }
 
+    /**
+     * Whether open scans every sealed segment ({@link Builder#verifyOnOpen}).
+     *
+     * @return true if it does
+     */
     public boolean verifyOnOpen() {
         return verifyOnOpen;
     }
 
+    /**
+     * Whether open creates a journal where there is none ({@link Builder#createIfMissing}).
+     *
+     * @return true if it does, false if it fails
+     */
     public boolean createIfMissing() {
         return createIfMissing;
     }
 
+    /**
+     * Whether open fails if the directory already holds a journal ({@link Builder#errorIfExists}).
+     *
+     * @return true if it fails
+     */
     public boolean errorIfExists() {
         return errorIfExists;
     }
 
+    /**
+     * How many removed segment files an O_DIRECT journal keeps for reuse ({@link Builder#recycleSegments}).
+     *
+     * @return the number of files, 0 (off) to 64
+     */
     public int recycleSegments() {
         return recycleSegments;
     }
 
-    /** The permission bits of the files (and directories) the journal creates, before the umask. */
+    /**
+     * The permission bits of the files (and directories) the journal creates, before the
+     * umask ({@link Builder#fileMode}).
+     *
+     * @return the mode bits, e.g. {@code 0600}
+     */
     public int fileMode() {
         return fileMode;
     }
 
-    /** The largest frame a record within the limits takes. */
+    /**
+     * The largest frame a record within the limits takes: header, key, value and alignment.
+     *
+     * @return the frame size in bytes
+     */
     public long maxFrameBytes() {
         return Math.min(JournalFormat.recordFrameBytes(maxKeyBytes, maxValueBytes), JournalFormat.recordFrameBytes(0, maxRecordBytes));
     }
@@ -173,7 +280,15 @@ public final class JournalOptions {
 
         private Builder() {}
 
-        /** Size of a segment file; a new one starts when the next record would not fit. Default 64 MiB. */
+        /**
+         * Size of a segment file; a new one starts when the next record would not fit. It
+         * must hold the 4096-byte header block and the largest record's frame, which
+         * {@link #build()} checks. Default 64 MiB.
+         *
+         * @param bytes the size in bytes: a multiple of 4096, at least 8192
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not a multiple of 4096 or below 8192
+         */
         public Builder segmentBytes(long bytes) {
             if (bytes < 2 * JournalFormat.HEADER_BLOCK_BYTES || bytes % JournalFormat.HEADER_BLOCK_BYTES != 0) {
                 throw new IllegalArgumentException("segmentBytes=" + bytes + " must be a multiple of 4096, >= 8192");
@@ -182,7 +297,13 @@ public final class JournalOptions {
             return this;
         }
 
-        /** Per-segment LSN index. Default {@link IndexMode#full()}. */
+        /**
+         * Per-segment LSN index. Default {@link IndexMode#full()}.
+         *
+         * @param mode the index mode
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder indexMode(IndexMode mode) {
             this.indexMode = java.util.Objects.requireNonNull(mode, "indexMode");
             return this;
@@ -191,6 +312,10 @@ public final class JournalOptions {
         /**
          * When appends become durable: {@link SyncPolicy#of(SyncMode)} (INTERVAL with its
          * default bounds). Default {@link SyncMode#ALWAYS}.
+         *
+         * @param mode the sync mode
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
          */
         public Builder syncPolicy(SyncMode mode) {
             this.syncPolicy = SyncPolicy.of(java.util.Objects.requireNonNull(mode, "mode"));
@@ -203,6 +328,10 @@ public final class JournalOptions {
          * that make records durable themselves ({@link Journal#sync}) or accept losing the
          * last ones on power loss; they must say so (docs/decisions.md, "The default sync
          * policy is ALWAYS").
+         *
+         * @param policy the sync policy
+         * @return this builder
+         * @throws NullPointerException if {@code policy} is null
          */
         public Builder syncPolicy(SyncPolicy policy) {
             this.syncPolicy = java.util.Objects.requireNonNull(policy, "policy");
@@ -217,6 +346,9 @@ public final class JournalOptions {
          * follows as the sync mode says. Reads go through a separate buffered descriptor.
          * If the filesystem refuses O_DIRECT, open fails naming the errno, unless
          * {@link #directFallback} is set. Default false.
+         *
+         * @param direct true to write with O_DIRECT
+         * @return this builder
          */
         public Builder direct(boolean direct) {
             this.direct = direct;
@@ -227,13 +359,26 @@ public final class JournalOptions {
          * With {@link #direct(boolean) direct(true)}: when the filesystem refuses O_DIRECT
          * (EINVAL), write buffered instead, log it once, and report it in
          * {@link Journal#isDirect()}. Default false: open fails.
+         *
+         * @param fallback true to fall back to buffered writes
+         * @return this builder
          */
         public Builder directFallback(boolean fallback) {
             this.directFallback = fallback;
             return this;
         }
 
-        /** {@code "posix"}, {@code "java"} or {@code "auto"} (see {@code IoBackend.select}). Default {@code "auto"}. */
+        /**
+         * The I/O backend: {@code "posix"} (libc calls through the FFM API: Linux x86-64 with
+         * native access enabled), {@code "java"} (NIO channels), or {@code "auto"}: posix where
+         * it is available, else java. With {@code "posix"} where it is unavailable, open throws
+         * {@link IllegalStateException} saying why. {@link Journal#ioBackend()} says which one
+         * a journal got. Default {@code "auto"}.
+         *
+         * @param name {@code "posix"}, {@code "java"} or {@code "auto"}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code name} is none of those
+         */
         public Builder ioBackend(String name) {
             if (!name.equals("posix") && !name.equals("java") && !name.equals("auto")) {
                 throw new IllegalArgumentException("ioBackend=" + name + " (expected posix, java or auto)");
@@ -242,7 +387,13 @@ public final class JournalOptions {
             return this;
         }
 
-        /** Largest key, 0 to 65535. Default 1024. */
+        /**
+         * Largest key an append takes. Default 1024.
+         *
+         * @param bytes the limit in bytes, 0 to 65535 (the format's limit)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside [0, 65535]
+         */
         public Builder maxKeyBytes(int bytes) {
             if (bytes < 0 || bytes > JournalFormat.MAX_KEY_BYTES) {
                 throw new IllegalArgumentException("maxKeyBytes=" + bytes + " must be in [0, 65535]");
@@ -251,7 +402,13 @@ public final class JournalOptions {
             return this;
         }
 
-        /** Largest value. Default 16 MiB. */
+        /**
+         * Largest value an append takes. Default 16 MiB.
+         *
+         * @param bytes the limit in bytes, 0 to 1 GiB
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside [0, 1 GiB]
+         */
         public Builder maxValueBytes(int bytes) {
             if (bytes < 0 || bytes > (1 << 30)) {
                 throw new IllegalArgumentException("maxValueBytes=" + bytes + " must be in [0, 1 GiB]");
@@ -263,6 +420,10 @@ public final class JournalOptions {
         /**
          * Largest key + value of one record, checked in addition to the key and value limits.
          * Default: maxKeyBytes + maxValueBytes (no further limit).
+         *
+         * @param bytes the limit in bytes, 0 to 1 GiB + 65535
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside [0, 1 GiB + 65535]
          */
         public Builder maxRecordBytes(long bytes) {
             if (bytes < 0 || bytes > (1L << 30) + JournalFormat.MAX_KEY_BYTES) {
@@ -272,7 +433,14 @@ public final class JournalOptions {
             return this;
         }
 
-        /** The in-memory staging buffer appends are encoded into before a write. Default 1 MiB. */
+        /**
+         * The in-memory staging buffer appends are encoded into before a write; a full buffer
+         * is written out. Default 1 MiB.
+         *
+         * @param bytes the buffer's size in bytes, at least 4096
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is below 4096
+         */
         public Builder writeBufferBytes(int bytes) {
             if (bytes < 4096) {
                 throw new IllegalArgumentException("writeBufferBytes=" + bytes + " must be >= 4096");
@@ -281,7 +449,13 @@ public final class JournalOptions {
             return this;
         }
 
-        /** What open does on damage inside a sealed segment. Default {@link RecoveryMode#FAIL}. */
+        /**
+         * What open does on damage inside a sealed segment. Default {@link RecoveryMode#FAIL}.
+         *
+         * @param mode the recovery mode
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
         public Builder recoveryMode(RecoveryMode mode) {
             this.recoveryMode = java.util.Objects.requireNonNull(mode, "recoveryMode");
             return this;
@@ -290,6 +464,9 @@ public final class JournalOptions {
         /**
          * Whether valid-looking frames after a torn tail fail the open (they mean an unsynced
          * write reached the disk out of order). Default false: they are reported and cut.
+         *
+         * @param strict true to fail the open
+         * @return this builder
          */
         public Builder strictTail(boolean strict) {
             this.strictTail = strict;
@@ -305,6 +482,9 @@ public final class JournalOptions {
          * the active one fills (the first is written at the first append); the directory is
          * fsynced before it is used. Both backends. Costs one extra write of each segment.
          * Default true.
+         *
+         * @param preallocate true to zero-fill segments ahead of use
+         * @return this builder
          */
         public Builder preallocate(boolean preallocate) {
             this.preallocate = preallocate;
@@ -327,6 +507,10 @@ public final class JournalOptions {
          * append pay. Only files of exactly {@link #segmentBytes} are kept; the rest, and any
          * beyond this count, are deleted. Kept files are deleted by {@link Journal#close} and
          * at open. 0 turns it off. Default 2.
+         *
+         * @param files how many files to keep, 0 to 64
+         * @return this builder
+         * @throws IllegalArgumentException if {@code files} is outside [0, 64]
          */
         public Builder recycleSegments(int files) {
             if (files < 0 || files > 64) {
@@ -343,6 +527,9 @@ public final class JournalOptions {
          * and checked when first read, and damage there is a {@code CorruptionException} from
          * that read. {@link RecoveryMode#STOP} always verifies at open (it must find the
          * damage to stop before it).
+         *
+         * @param verify true to scan every segment at open
+         * @return this builder
          */
         public Builder verifyOnOpen(boolean verify) {
             this.verifyOnOpen = verify;
@@ -353,6 +540,9 @@ public final class JournalOptions {
          * Whether open creates a journal where there is none (no directory, or one without
          * segment files). Default true. With false, a mistyped path fails with
          * {@link java.nio.file.NoSuchFileException} instead of giving a new, empty journal.
+         *
+         * @param create true to create a missing journal
+         * @return this builder
          */
         public Builder createIfMissing(boolean create) {
             this.createIfMissing = create;
@@ -362,6 +552,9 @@ public final class JournalOptions {
         /**
          * Whether open fails if the directory already holds a journal (segment files), with
          * {@link java.nio.file.FileAlreadyExistsException}. Default false.
+         *
+         * @param error true to fail on an existing journal
+         * @return this builder
          */
         public Builder errorIfExists(boolean error) {
             this.errorIfExists = error;
@@ -375,6 +568,10 @@ public final class JournalOptions {
          * takes tens of microseconds to wake); it costs CPU time for as long as it lasts, and
          * helps only with many concurrent appenders (see docs/measurements.md). Default
          * {@link java.time.Duration#ZERO}: park at once.
+         *
+         * @param spin the spin time, zero to one second
+         * @return this builder
+         * @throws IllegalArgumentException if {@code spin} is negative or longer than one second
          */
         public Builder followerSpin(java.time.Duration spin) {
             if (spin.isNegative() || spin.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
@@ -392,6 +589,11 @@ public final class JournalOptions {
          * 0600: owner only. 0640 or 0644 let a group or everyone read the journal (a backup
          * user, a tool run as another user); the owner must keep read and write.
          * Existing files keep their mode. Default 0600.
+         *
+         * @param mode the permission bits, at most 0777, including 0600
+         * @return this builder
+         * @throws IllegalArgumentException if {@code mode} has bits outside 0777 or lacks owner
+         *     read or write
          */
         public Builder fileMode(int mode) {
             if ((mode & ~0777) != 0 || (mode & 0600) != 0600) {
@@ -402,6 +604,14 @@ public final class JournalOptions {
             return this;
         }
 
+        /**
+         * Builds the options.
+         *
+         * @return the options
+         * @throws IllegalArgumentException if a segment of {@link #segmentBytes} cannot hold
+         *     the header block and the largest record's frame the key, value and record limits
+         *     allow (the message says which size would)
+         */
         public JournalOptions build() {
             return new JournalOptions(this);
         }

@@ -36,7 +36,11 @@ public record JournalStats(long appends, long appendedBytes, long syncRounds, lo
                 segments, bytes);
     }
 
-    /** Records per sync round on average (0 before the first). */
+    /**
+     * Records per sync round on average: how well appends were grouped.
+     *
+     * @return {@code roundRecords / syncRounds}, or 0 before the first round
+     */
     public double recordsPerRound() {
         return syncRounds == 0 ? 0 : (double) roundRecords / syncRounds;
     }

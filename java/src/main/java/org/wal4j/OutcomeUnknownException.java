@@ -14,7 +14,9 @@ import org.wal4j.io.IoCallException;
 public final class OutcomeUnknownException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
+    /** The first LSN whose durability is unknown. */
     private final long firstLsn;
+    /** The last LSN whose durability is unknown. */
     private final long lastLsn;
 
     OutcomeUnknownException(Path dir, long firstLsn, long lastLsn, IOException cause) {
@@ -24,17 +26,29 @@ public final class OutcomeUnknownException extends Wal4jException {
         this.lastLsn = lastLsn;
     }
 
-    /** The first LSN whose durability is unknown. */
+    /**
+     * The first record whose durability is unknown.
+     *
+     * @return the first LSN whose durability is unknown
+     */
     public long firstLsn() {
         return firstLsn;
     }
 
-    /** The last LSN whose durability is unknown. */
+    /**
+     * The last record whose durability is unknown.
+     *
+     * @return the last LSN whose durability is unknown
+     */
     public long lastLsn() {
         return lastLsn;
     }
 
-    /** The errno of the failed call, or 0 if it is unknown. */
+    /**
+     * The operating system's error number of the failed write or sync.
+     *
+     * @return the errno of the failed call, or 0 if it is unknown
+     */
     public int errno() {
         return getCause() instanceof IoCallException io ? io.errno() : 0;
     }

@@ -10,6 +10,8 @@ package org.wal4j;
 @FunctionalInterface
 public interface ReplayCallback<E extends Exception> {
     /**
+     * Receives one record; replay calls it once per record, in LSN order.
+     *
      * @param record the record, valid only during the call (copy what must outlive it)
      * @throws E to stop the replay
      */

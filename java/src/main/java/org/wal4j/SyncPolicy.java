@@ -23,6 +23,13 @@ public record SyncPolicy(SyncMode mode, long everyBytes, Duration every) {
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(10);
 
     /**
+     * Checks the policy; {@link #none()}, {@link #always()}, {@link #interval} and
+     * {@link #of(SyncMode)} make the usual ones.
+     *
+     * @param mode when records become durable
+     * @param everyBytes INTERVAL: the byte bound, 0 or more (0 = none); must be 0 for the other modes
+     * @param every INTERVAL: the time bound, zero or more (ZERO = none); must be ZERO for the other modes
+     * @throws NullPointerException if {@code mode} or {@code every} is null
      * @throws IllegalArgumentException for negative bounds, bounds outside INTERVAL, an
      *     INTERVAL policy with neither bound, or an interval too long to count in nanoseconds
      */
@@ -48,22 +55,50 @@ public record SyncPolicy(SyncMode mode, long everyBytes, Duration every) {
         }
     }
 
-    /** {@link SyncMode#NONE}. */
+    /**
+     * {@link SyncMode#NONE}: records are durable only after {@link Journal#sync()} or
+     * {@link Journal#close()} returned, or an asynchronous append's future completed.
+     *
+     * @return the NONE policy
+     */
     public static SyncPolicy none() {
         return new SyncPolicy(SyncMode.NONE, 0, Duration.ZERO);
     }
 
-    /** {@link SyncMode#ALWAYS}. */
+    /**
+     * {@link SyncMode#ALWAYS}: an append returns once its records are durable.
+     *
+     * @return the ALWAYS policy
+     */
     public static SyncPolicy always() {
         return new SyncPolicy(SyncMode.ALWAYS, 0, Duration.ZERO);
     }
 
-    /** {@link SyncMode#INTERVAL} after {@code everyBytes} (0 = no byte bound) and/or every {@code every} (ZERO = no time bound). */
+    /**
+     * {@link SyncMode#INTERVAL}: a background sync after {@code everyBytes} bytes or
+     * {@code every} time, whichever comes first.
+     *
+     * @param everyBytes sync once this many bytes were appended since the last sync started,
+     *     0 or more; 0 = no byte bound
+     * @param every sync this long after the first record appended since the last sync, zero or
+     *     more; {@link Duration#ZERO} = no time bound
+     * @return the INTERVAL policy
+     * @throws NullPointerException if {@code every} is null
+     * @throws IllegalArgumentException if a bound is negative, both are 0, or {@code every} is
+     *     too long to count in nanoseconds
+     */
     public static SyncPolicy interval(long everyBytes, Duration every) {
         return new SyncPolicy(SyncMode.INTERVAL, everyBytes, every);
     }
 
-    /** The policy of a mode: INTERVAL gets {@link #DEFAULT_INTERVAL_BYTES} and {@link #DEFAULT_INTERVAL}. */
+    /**
+     * The policy of a mode with the default bounds.
+     *
+     * @param mode the mode
+     * @return {@link #none()}, {@link #always()}, or for INTERVAL a policy with
+     *     {@link #DEFAULT_INTERVAL_BYTES} and {@link #DEFAULT_INTERVAL}
+     * @throws NullPointerException if {@code mode} is null
+     */
     public static SyncPolicy of(SyncMode mode) {
         return switch (mode) {
             case NONE -> none();

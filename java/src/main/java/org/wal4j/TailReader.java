@@ -60,20 +60,45 @@ public final class TailReader implements AutoCloseable {
         this.next = fromLsn;
     }
 
-    /** The next durable record, waiting as long as it takes. */
+    /**
+     * The next durable record, waiting as long as it takes.
+     *
+     * @return the next record at or above {@link #position()} once it is durable; null only if
+     *     another thread closed this reader while this call waited
+     * @throws IOException if a truncation removed records this reader delivered or still
+     *     needed (the reader has ended: every later call throws the same), if the journal is
+     *     closed ({@link JournalClosedException}) or failed ({@link JournalFailedException}), or
+     *     if a read fails
+     * @throws InterruptedException if the thread is interrupted while waiting
+     * @throws IllegalStateException if this reader is closed
+     */
     public JournalRecord next() throws IOException, InterruptedException {
         return poll(Long.MAX_VALUE);
     }
 
     /**
-     * The next durable record, or null if none became durable within {@code timeout}
-     * ({@link Duration#ZERO}: only what is durable now).
+     * The next durable record, waiting at most {@code timeout}.
+     *
+     * @param timeout how long to wait for the next record to become durable;
+     *     {@link Duration#ZERO} (or a negative one) takes only what is durable now, and one
+     *     too long to count in nanoseconds waits as long as it takes
+     * @return the next record at or above {@link #position()}, or null if none became durable
+     *     within {@code timeout} or another thread closed this reader meanwhile
+     * @throws IOException as {@link #next()} does
+     * @throws InterruptedException if the thread is interrupted while waiting
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if this reader is closed
      */
     public JournalRecord poll(Duration timeout) throws IOException, InterruptedException {
         return poll(DurableWatch.nanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
-    /** The LSN from which the next record is searched: one past the last delivered, or the starting LSN. */
+    /**
+     * Where the reader is.
+     *
+     * @return the LSN from which the next record is searched: one past the last delivered, or
+     *     the starting LSN before the first
+     */
     public long position() {
         return next;
     }

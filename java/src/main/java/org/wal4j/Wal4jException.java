@@ -15,12 +15,18 @@ import java.io.IOException;
 public abstract class Wal4jException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what failed, naming the file, offset or LSN where there is one */
+    /**
+     * Makes an exception with a message.
+     *
+     * @param message what failed, naming the file, offset or LSN where there is one
+     */
     protected Wal4jException(String message) {
         super(message);
     }
 
     /**
+     * Makes an exception with a message and a cause.
+     *
      * @param message what failed
      * @param cause the failure that caused it
      */

@@ -12,10 +12,13 @@ package org.wal4j.compat.gohacks;
 public interface ApplyCallback<X extends Exception> {
 
     /**
+     * Receives one record; replay calls it once per record, in log order.
+     *
      * @param lsn the record's LSN, an unsigned 64-bit value ({@link Long#toUnsignedString})
      * @param timestamp the record's timestamp, {@code >= 0}
      * @param key the key (a fresh array, possibly empty; the callback may keep it)
      * @param value the value (a fresh array, possibly empty; the callback may keep it)
+     * @throws X to stop the replay; {@code replay} throws it unchanged
      */
     void apply(long lsn, long timestamp, byte[] key, byte[] value) throws X;
 }

@@ -13,20 +13,37 @@ public final class InvalidHeader extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;
+    /** The file's length in bytes. */
     private final long fileBytes;
 
+    /**
+     * Reports a file whose header this port cannot use.
+     *
+     * @param path the file
+     * @param fileBytes the file's length in bytes
+     * @param reason what is wrong, with the values found
+     * @param cause the underlying failure ({@link TimestampTooBig}), or null
+     */
     public InvalidHeader(Path path, long fileBytes, String reason, Throwable cause) {
         super("invalid WAL header: " + reason + " path=" + path + " fileBytes=" + fileBytes, cause);
         this.path = path;
         this.fileBytes = fileBytes;
     }
 
-    /** The file. */
+    /**
+     * The file.
+     *
+     * @return the log file's path
+     */
     public Path path() {
         return path;
     }
 
-    /** The file's length when it was refused. */
+    /**
+     * The file's length when it was refused.
+     *
+     * @return the length in bytes
+     */
     public long fileBytes() {
         return fileBytes;
     }

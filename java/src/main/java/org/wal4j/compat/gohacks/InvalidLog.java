@@ -19,20 +19,36 @@ public final class InvalidLog extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;
+    /** Where the record in question starts. */
     private final long offset;
 
+    /**
+     * Reports a log whose content cannot be trusted or read.
+     *
+     * @param path the file
+     * @param offset the file offset of the record in question, in bytes
+     * @param reason what is wrong, with the values found
+     */
     public InvalidLog(Path path, long offset, String reason) {
         super("WAL log file is invalid: " + reason + " path=" + path + " offset=" + offset);
         this.path = path;
         this.offset = offset;
     }
 
-    /** The file. */
+    /**
+     * The file.
+     *
+     * @return the log file's path
+     */
     public Path path() {
         return path;
     }
 
-    /** The file offset of the record in question. */
+    /**
+     * Where the record in question starts.
+     *
+     * @return the file offset in bytes
+     */
     public long offset() {
         return offset;
     }

@@ -7,6 +7,10 @@ import java.time.Duration;
  * and values may be. The fields are the seed's, in the seed's order. Zero (or null) means
  * the seed's default; the accessors return the value in force, defaults filled in.
  *
+ * <p>With both sync settings off, data is durable after {@link WriteAheadLog#sync()},
+ * {@link WriteAheadLog#reset()} or {@link WriteAheadLog#close()}. The limits apply to appends
+ * only: records already in a file replay whatever their size.
+ *
  * @param syncEveryBytes fdatasync once this many bytes were appended since the last sync; the
  *     append that crosses the mark returns after the sync. Default 0: byte-based syncing off.
  * @param syncEvery also fdatasync on this cadence, in a background thread, while there are
@@ -15,10 +19,6 @@ import java.time.Duration;
  *     {@value #DEFAULT_MAX_VALUE_BYTES}.
  * @param maxKeyBytes the largest key {@link WriteAheadLog#append} accepts. Default 0 means
  *     {@value #DEFAULT_MAX_KEY_BYTES}.
- *
- * <p>With both sync settings off, data is durable after {@link WriteAheadLog#sync()},
- * {@link WriteAheadLog#reset()} or {@link WriteAheadLog#close()}. The limits apply to appends
- * only: records already in a file replay whatever their size.
  */
 public record Policy(long syncEveryBytes, Duration syncEvery, int maxValueBytes, int maxKeyBytes) {
 
@@ -67,6 +67,8 @@ public record Policy(long syncEveryBytes, Duration syncEvery, int maxValueBytes,
     /**
      * gohacks' zero Policy: no byte- or time-based syncing, values up to
      * {@value #DEFAULT_MAX_VALUE_BYTES} bytes, keys up to {@value #DEFAULT_MAX_KEY_BYTES}.
+     *
+     * @return the default policy
      */
     public static Policy defaults() {
         return new Policy(0, Duration.ZERO, 0, 0);

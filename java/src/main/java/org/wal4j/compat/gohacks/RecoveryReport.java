@@ -44,7 +44,11 @@ public record RecoveryReport(
         long recordsAfterCut,
         long firstRecordAfterCutOffset) {
 
-    /** Whether open cut anything off. */
+    /**
+     * Whether open cut anything off.
+     *
+     * @return true if {@code bytesDropped > 0}
+     */
     public boolean droppedTail() {
         return bytesDropped > 0;
     }

@@ -10,10 +10,14 @@ package org.wal4j.compat.gohacks;
 public final class TimestampTooBig extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The name of the field that held it. */
     private final String field;
+    /** The stored u64, as the bits of a long. */
     private final long storedBits;
 
     /**
+     * Reports a stored timestamp above 2^63-1.
+     *
      * @param field the field that held it ({@code "created_at"}, {@code "ts"})
      * @param storedBits the stored u64, as the bits of a long
      */
@@ -23,12 +27,21 @@ public final class TimestampTooBig extends IllegalArgumentException {
         this.storedBits = storedBits;
     }
 
-    /** The field that held the timestamp. */
+    /**
+     * The field that held the timestamp.
+     *
+     * @return {@code "created_at"} or {@code "ts"}
+     */
     public String field() {
         return field;
     }
 
-    /** The stored u64 (read it with {@link Long#toUnsignedString(long)}). */
+    /**
+     * The stored u64.
+     *
+     * @return the stored value as the bits of a long (read it with
+     *     {@link Long#toUnsignedString(long)}); negative as a signed long
+     */
     public long storedBits() {
         return storedBits;
     }

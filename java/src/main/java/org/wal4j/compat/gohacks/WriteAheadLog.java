@@ -200,6 +200,12 @@ public final class WriteAheadLog implements AutoCloseable {
      * {@code syncEveryBytes} appended bytes (0: never on its own), no background sync, keys up
      * to 256 bytes, values up to 2048.
      *
+     * @param file the log file
+     * @param syncEveryBytes fdatasync once this many bytes were appended since the last sync,
+     *     0 or more; 0 = never on its own
+     * @return the open log; close it when done
+     * @throws IllegalArgumentException if {@code syncEveryBytes} is negative
+     * @throws IOException as {@link #open(Path, Policy)} does
      * @see #open(Path, Policy)
      */
     public static WriteAheadLog open(Path file, long syncEveryBytes) throws IOException {
@@ -223,6 +229,11 @@ public final class WriteAheadLog implements AutoCloseable {
      *       fsynced.</li>
      * </ul>
      *
+     * @param file the log file
+     * @param policy when the log syncs on its own and how large keys and values may be
+     *     ({@link Policy#defaults()} for gohacks' zero Policy)
+     * @return the open log; close it when done
+     * @throws AlreadyOpenException if the file is open as a log in this process or another one
      * @throws InvalidHeader as above
      * @throws InvalidLog if a well-framed record is larger than {@link #MAX_RECORD_BYTES}
      *     (the file is not modified)
@@ -624,6 +635,8 @@ public final class WriteAheadLog implements AutoCloseable {
      * restarted with the new interval, or stopped (and waited for) as {@link Policy#syncEvery()}
      * says. On a failed log the policy is stored but no thread is started.
      *
+     * @param policy the policy from now on
+     * @throws NullPointerException if {@code policy} is null
      * @throws IllegalStateException if the log is closed
      */
     public void setPolicy(Policy policy) {
@@ -649,7 +662,11 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** The policy in force. */
+    /**
+     * The policy in force.
+     *
+     * @return the policy given at open or by the last {@link #setPolicy}, defaults filled in
+     */
     public Policy policy() {
         return policy;
     }
@@ -662,6 +679,10 @@ public final class WriteAheadLog implements AutoCloseable {
      * replay started (appends made meanwhile are not included). Reads in large sequential
      * chunks. If the callback throws, replay stops and the exception propagates unchanged.
      *
+     * @param <X> the checked exception the callback may throw
+     * @param baseLsn deliver the records with an LSN greater than this, compared unsigned; 0
+     *     for every record
+     * @param callback receives each record
      * @return the greatest LSN passed to the callback, or {@code baseLsn} if none was
      * @throws InvalidLog if a record before the end of the log is invalid, or the file is
      *     shorter than the log (it changed underneath this log: corruption or another writer)
@@ -819,12 +840,20 @@ public final class WriteAheadLog implements AutoCloseable {
 
     // ---------------------------------------------------------------- accessors
 
-    /** The file. */
+    /**
+     * The log's file.
+     *
+     * @return the path the log was opened on
+     */
     public Path path() {
         return path;
     }
 
-    /** What open found and did: records, dropped tail, records after the cut. */
+    /**
+     * What open found and did: records, dropped tail, records after the cut.
+     *
+     * @return the recovery report
+     */
     public RecoveryReport recovery() {
         return recovery;
     }
@@ -832,6 +861,9 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * The greatest LSN in the log (unsigned; 0 when it is empty): the next append needs a
      * greater one.
+     *
+     * @return the greatest LSN, as an unsigned 64-bit value ({@link Long#toUnsignedString}), 0
+     *     for an empty log
      */
     public long lastLsn() {
         appendLock.lock();
@@ -842,7 +874,11 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** The log's length in bytes, header included. */
+    /**
+     * The log's length: the header and the records.
+     *
+     * @return the length in bytes, including the 24-byte header
+     */
     public long sizeBytes() {
         appendLock.lock();
         try {
@@ -852,12 +888,20 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** The I/O backend's name: {@code "posix"} or {@code "java"}. */
+    /**
+     * The I/O backend in use.
+     *
+     * @return {@code "posix"} or {@code "java"}
+     */
     public String ioBackend() {
         return io.name();
     }
 
-    /** Whether a write or sync failed (every operation now throws). */
+    /**
+     * Whether a write or sync failed; every operation of a failed log throws.
+     *
+     * @return true if the log has failed
+     */
     public boolean isFailed() {
         return failStop.hasFailed();
     }

@@ -23,8 +23,10 @@ public final class Batch {
     public Batch() {}
 
     /**
-     * Adds a record (may be empty).
+     * Adds a record (may be empty). The batch keeps the reference: do not change the
+     * array until {@code writeBatch} has returned.
      *
+     * @param record the record's bytes
      * @throws NullPointerException if {@code record} is null
      */
     public void add(byte[] record) {
@@ -41,12 +43,20 @@ public final class Batch {
         len = 0;
     }
 
-    /** The number of records added since the last {@link #reset()}. */
+    /**
+     * The number of records in the batch.
+     *
+     * @return the number added since the batch was made or last {@link #reset()}
+     */
     public int len() {
         return len;
     }
 
-    /** The records, in order: a live, unmodifiable view (no copy). */
+    /**
+     * The records, in order.
+     *
+     * @return a live, unmodifiable view of the records (no copy)
+     */
     public List<byte[]> records() {
         return view;
     }

@@ -15,8 +15,11 @@ public final class InvalidLogException extends Wal4jException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path path;
+    /** The file offset of the invalid record. */
     private final long offset;
+    /** The 1-based index of the record, 0 if unknown. */
     private final long index;
+    /** Why it is invalid. */
     private final String reason;
 
     InvalidLogException(String what, Path path, long offset, long index, String reason) {
@@ -27,22 +30,39 @@ public final class InvalidLogException extends Wal4jException {
         this.reason = reason;
     }
 
-    /** The file. */
+    /**
+     * The file.
+     *
+     * @return the log file's path
+     */
     public Path path() {
         return path;
     }
 
-    /** Where the invalid record starts in the file. */
+    /**
+     * Where the invalid record starts in the file.
+     *
+     * @return the file offset in bytes
+     */
     public long offset() {
         return offset;
     }
 
-    /** The 1-based index of the record (or the one it would have), 0 if unknown. */
+    /**
+     * The record's index.
+     *
+     * @return the 1-based index of the record (or the one it would have), 0 if unknown
+     */
     public long index() {
         return index;
     }
 
-    /** Why it is invalid, with the values found, e.g. {@code "reserved field is not 0 reserved=0x7"}. */
+    /**
+     * Why it is invalid, without the path, offset and index the message adds.
+     *
+     * @return the reason with the values found, e.g.
+     *     {@code "reserved field is not 0 reserved=0x7"}
+     */
     public String reason() {
         return reason;
     }

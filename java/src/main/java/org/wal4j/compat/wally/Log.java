@@ -135,7 +135,11 @@ public final class Log implements Closeable {
      * fdatasync) and checks its records (see "Recovery" above). I/O goes through the
      * backend chosen at run time (native calls where enabled, else FileChannel).
      *
+     * @param file the log file; it is created (mode 0644, before the umask) if missing
      * @param options see {@link Options}; {@link Options#defaults()} is Go's {@code nil}
+     * @return the open log; close it when done
+     * @throws NullPointerException if {@code file} or {@code options} is null
+     * @throws AlreadyOpenException if the file is open as a log in this process or another one
      * @throws InvalidLogException if the file is not empty and its first record is invalid;
      *     the file is then left as it was
      * @throws IOException if the file cannot be opened, created, read, written back or synced
@@ -182,6 +186,10 @@ public final class Log implements Closeable {
      * Appends one record (may be empty) and returns its index: 1 for the first record of the
      * log, then 2, 3, ... Durable on return unless {@code noSync}.
      *
+     * @param data the record's bytes, any length (empty allowed); copied into the buffer or
+     *     written before this returns
+     * @return the record's index, {@code lastIndex() + 1}
+     * @throws NullPointerException if {@code data} is null
      * @throws LogFailedException if this or an earlier write or sync failed
      * @throws LogClosedException after {@link #close()}
      */
@@ -206,8 +214,13 @@ public final class Log implements Closeable {
      * Appends records as one batch: written together, and with {@code noSync=false} made
      * durable by one fdatasync. No record is written if one of them is null.
      *
+     * @param records the records' bytes, each any length (empty allowed)
      * @return the indexes the records got; for no records, an empty range whose
      *     {@code first} is {@code lastIndex() + 1}
+     * @throws NullPointerException if {@code records} or one of them is null
+     * @throws LogFailedException if this or an earlier write or sync failed
+     * @throws LogClosedException after {@link #close()}
+     * @throws IOException if I/O fails
      */
     public Range appendBatch(byte[]... records) throws IOException {
         Objects.requireNonNull(records, "records");
@@ -217,6 +230,12 @@ public final class Log implements Closeable {
     /**
      * Appends the records of {@code batch} as {@link #appendBatch} does, without copying them
      * into a new array. The batch is not changed; {@link Batch#reset()} it to reuse it.
+     *
+     * @param batch the records to append
+     * @return the indexes the records got; for an empty batch, an empty range whose
+     *     {@code first} is {@code lastIndex() + 1}
+     * @throws NullPointerException if {@code batch} is null
+     * @throws IOException as {@link #appendBatch} does
      */
     public Range writeBatch(Batch batch) throws IOException {
         Objects.requireNonNull(batch, "batch");
@@ -226,6 +245,10 @@ public final class Log implements Closeable {
     /**
      * Reads record {@code index} into a new array.
      *
+     * @param index the record's index, 1 to {@link #lastIndex()}
+     * @return the record's bytes (a new array the caller owns)
+     * @throws LogClosedException after {@link #close()}
+     * @throws LogFailedException if a write or sync failed earlier
      * @throws EOFException if {@code index} is not in {@code [1, lastIndex()]} (go-wally's
      *     {@code io.EOF}); the message names the index and the valid range
      * @throws InvalidLogException if the record's bytes no longer check out (CRC, length)
@@ -253,6 +276,10 @@ public final class Log implements Closeable {
      * which cannot be resliced: Go returns {@code dst[:n]}, growing it when too small; here the
      * caller gets {@code n} and supplies an array large enough.
      *
+     * @param index the record's index, 1 to {@link #lastIndex()}
+     * @param dst where the payload goes, from index 0; at least the payload's length
+     * @return the payload's length in bytes (what was copied)
+     * @throws NullPointerException if {@code dst} is null
      * @throws IllegalArgumentException if {@code dst} is shorter than the payload; the message
      *     names both lengths ({@code dst} is then unchanged)
      * @throws EOFException if {@code index} is not in {@code [1, lastIndex()]}
@@ -278,6 +305,8 @@ public final class Log implements Closeable {
     /**
      * The index of the last record, 0 if the log is empty. Does not wait for the lock (an
      * append in progress is counted once it returns); also answers after close.
+     *
+     * @return the last record's index, 0 for an empty log
      */
     public long lastIndex() {
         return lastIndex;
@@ -286,8 +315,12 @@ public final class Log implements Closeable {
     /**
      * Keeps records {@code 1..index} and removes the rest; 0 empties the log (the file becomes
      * 0 bytes). Records still in the buffer are dropped without I/O; otherwise the file is
-     * truncated, and with {@code noSync=false} fdatasynced. {@code lastIndex()} is a no-op.
+     * truncated, and with {@code noSync=false} fdatasynced. {@code truncateBack(lastIndex())}
+     * is a no-op.
      *
+     * @param index the last index to keep, 0 to {@link #lastIndex()}
+     * @throws LogClosedException after {@link #close()}
+     * @throws LogFailedException if this or an earlier write, truncate or sync failed
      * @throws IllegalArgumentException if {@code index} is negative
      * @throws EOFException if {@code index > lastIndex()} (go-wally's {@code io.EOF})
      */
@@ -330,7 +363,14 @@ public final class Log implements Closeable {
         }
     }
 
-    /** Writes the buffer and fdatasyncs, whatever {@code noSync} says: everything appended so far is durable. */
+    /**
+     * Writes the buffer and fdatasyncs, whatever {@code noSync} says: everything appended so
+     * far is durable when this returns.
+     *
+     * @throws LogClosedException after {@link #close()}
+     * @throws LogFailedException if this or an earlier write or sync failed
+     * @throws IOException if I/O fails
+     */
     public void sync() throws IOException {
         lock.lock();
         try {
@@ -378,6 +418,8 @@ public final class Log implements Closeable {
     /**
      * The bytes of an invalid tail found by {@code open} (0 if the file ended cleanly): they
      * are cut off before the first append or truncation.
+     *
+     * @return the length of the invalid tail in bytes, 0 if there was none
      */
     public long droppedBytes() {
         return droppedBytes;

@@ -21,7 +21,11 @@ public final class LogFailedException extends Wal4jException {
         this.path = path;
     }
 
-    /** The file. */
+    /**
+     * The log's file.
+     *
+     * @return the path the log was opened on
+     */
     public Path path() {
         return path;
     }

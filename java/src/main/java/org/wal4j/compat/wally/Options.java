@@ -27,6 +27,12 @@ public record Options(boolean noSync, int bufferSize, boolean retainIndex, int c
     public static final int MIN_BUFFER_SIZE = 16;
 
     /**
+     * Checks the options; {@link #defaults()} gives Go's zero {@code Options{}}.
+     *
+     * @param noSync whether appends return before they are durable
+     * @param bufferSize the staging buffer in bytes: 0 (256 KiB) or at least 16
+     * @param retainIndex whether to keep an in-memory index
+     * @param checkpointInterval with {@code retainIndex}: 1 full, K &gt; 1 every K-th, 0 = 4096
      * @throws IllegalArgumentException if {@code bufferSize} is negative or in 1..15, or
      *     {@code checkpointInterval} is negative
      */
@@ -44,12 +50,18 @@ public record Options(boolean noSync, int bufferSize, boolean retainIndex, int c
     /**
      * Go's zero {@code Options{}} (and {@code Open(path, nil)}): durable appends
      * ({@code noSync=false}), a 256 KiB buffer, no index (scan mode).
+     *
+     * @return the default options
      */
     public static Options defaults() {
         return new Options(false, 0, false, 0);
     }
 
-    /** {@code bufferSize} with 0 replaced by the default (256 KiB). */
+    /**
+     * The staging buffer's size the log uses.
+     *
+     * @return {@code bufferSize} in bytes, with 0 replaced by {@link #DEFAULT_BUFFER_SIZE}
+     */
     public int effectiveBufferSize() {
         return bufferSize == 0 ? DEFAULT_BUFFER_SIZE : bufferSize;
     }
@@ -57,6 +69,8 @@ public record Options(boolean noSync, int bufferSize, boolean retainIndex, int c
     /**
      * The checkpoint interval the log uses: 0 without {@code retainIndex} (no index), else
      * {@code checkpointInterval} with 0 replaced by 4096.
+     *
+     * @return 0 (no index), 1 (full index) or K (every K-th record)
      */
     public int effectiveCheckpointInterval() {
         if (!retainIndex) {

@@ -10,7 +10,13 @@ package org.wal4j.compat.wally;
  */
 public record Range(long first, long last) {
 
-    /** @throws IllegalArgumentException if {@code first < 1} or {@code last < first - 1} */
+    /**
+     * Checks the range.
+     *
+     * @param first the first record's index, {@code >= 1}
+     * @param last the last record's index, {@code >= first - 1}
+     * @throws IllegalArgumentException if {@code first < 1} or {@code last < first - 1}
+     */
     public Range {
         if (first < 1 || last < first - 1) {
             throw new IllegalArgumentException("range first=" + first + " last=" + last
@@ -18,12 +24,20 @@ public record Range(long first, long last) {
         }
     }
 
-    /** The number of records: {@code last - first + 1}. */
+    /**
+     * The number of records in the range.
+     *
+     * @return {@code last - first + 1}, 0 for an empty batch
+     */
     public long count() {
         return last - first + 1;
     }
 
-    /** Whether the batch was empty. */
+    /**
+     * Whether the batch was empty.
+     *
+     * @return true if {@code last < first}
+     */
     public boolean isEmpty() {
         return last < first;
     }
