@@ -160,7 +160,9 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(Path dir, JournalOptions options) throws IOException {
         nonNull(dir, "dir");
-        return open(dir, options, IoBackend.select(nonNull(options, "options").ioBackend()));
+        String backend = nonNull(options, "options").ioBackend();
+        // "auto" lets the operator's -Dwal4j.io decide, as it does for inspect and the ports
+        return open(dir, options, backend.equals("auto") ? IoBackend.select() : IoBackend.select(backend));
     }
 
     /** As {@link #open(Path, JournalOptions)} on a given backend (tests inject failures this way). */
@@ -454,7 +456,7 @@ public final class Journal implements AutoCloseable {
      *     before ({@link JournalFailedException})
      */
     public void setPolicy(SyncPolicy newPolicy) throws IOException {
-        java.util.Objects.requireNonNull(newPolicy, "policy");
+        java.util.Objects.requireNonNull(newPolicy, "newPolicy");
         lock.lock();
         try {
             lifecycle.checkOpen();

@@ -22,12 +22,6 @@ final class JournalDirectory {
     private JournalDirectory() {}
 
     /**
-     * Creates {@code dir} and any missing parents (with {@link org.wal4j.io.Modes#directoryMode}
-     * of the file mode), each followed by an fsync of the directory holding it: a new
-     * directory's entry is not durable until its parent is synced, and a journal whose
-     * directory vanished in a crash would lose records acknowledged in it.
-     */
-    /**
      * Refuses to open what {@code options} say must not be: no journal in {@code dir} (no
      * directory, or no segment file in it) without createIfMissing, or one with errorIfExists.
      * Checked before anything is created or locked.
@@ -44,6 +38,12 @@ final class JournalDirectory {
         }
     }
 
+    /**
+     * Creates {@code dir} and any missing parents (with {@link org.wal4j.io.Modes#directoryMode}
+     * of the file mode), each followed by an fsync of the directory holding it: a new
+     * directory's entry is not durable until its parent is synced, and a journal whose
+     * directory vanished in a crash would lose records acknowledged in it.
+     */
     static void create(Path dir, IoBackend io, int fileMode) throws IOException {
         if (Files.isDirectory(dir)) {
             return;
@@ -68,7 +68,8 @@ final class JournalDirectory {
      * from a failure that has nothing to do with O_DIRECT (too many open files, ...).
      */
     private static boolean opensWithoutDirect(Path probe, IoBackend io, int fileMode) {
-        try (IoFile f = io.open(probe, fileMode, OpenFlag.WRITE, OpenFlag.CREATE)) {
+        try {
+            io.open(probe, fileMode, OpenFlag.WRITE, OpenFlag.CREATE).close();
             return true;
         } catch (IOException e) {
             return false;

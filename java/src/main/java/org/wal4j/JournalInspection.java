@@ -165,6 +165,7 @@ public final class JournalInspection implements AutoCloseable {
      * @throws E what the callback threw, which ends the replay
      */
     public <E extends Exception> long replay(long fromLsn, long toLsn, ReplayCallback<E> callback) throws IOException, E {
+        java.util.Objects.requireNonNull(callback, "callback");
         if (closed) {
             throw new IllegalStateException("inspection of " + dir + " is closed");
         }

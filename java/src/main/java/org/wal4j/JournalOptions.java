@@ -371,7 +371,9 @@ public final class JournalOptions {
         /**
          * The I/O backend: {@code "posix"} (libc calls through the FFM API: Linux x86-64 with
          * native access enabled), {@code "java"} (NIO channels), or {@code "auto"}: posix where
-         * it is available, else java. With {@code "posix"} where it is unavailable, open throws
+         * it is available, else java, unless the system property {@code wal4j.io} names one
+         * ({@code -Dwal4j.io=java}: the operator's choice for every journal and port the JVM
+         * opens). With {@code "posix"} where it is unavailable, open throws
          * {@link IllegalStateException} saying why. {@link Journal#ioBackend()} says which one
          * a journal got. Default {@code "auto"}.
          *
@@ -380,6 +382,7 @@ public final class JournalOptions {
          * @throws IllegalArgumentException if {@code name} is none of those
          */
         public Builder ioBackend(String name) {
+            java.util.Objects.requireNonNull(name, "name");
             if (!name.equals("posix") && !name.equals("java") && !name.equals("auto")) {
                 throw new IllegalArgumentException("ioBackend=" + name + " (expected posix, java or auto)");
             }
@@ -574,6 +577,7 @@ public final class JournalOptions {
          * @throws IllegalArgumentException if {@code spin} is negative or longer than one second
          */
         public Builder followerSpin(java.time.Duration spin) {
+            java.util.Objects.requireNonNull(spin, "spin");
             if (spin.isNegative() || spin.compareTo(java.time.Duration.ofSeconds(1)) > 0) {
                 throw new IllegalArgumentException("followerSpin=" + spin + " must be in [0, 1s]");
             }

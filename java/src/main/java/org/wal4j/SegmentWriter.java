@@ -233,12 +233,12 @@ final class SegmentWriter {
             this.bytes = bytes;
         }
 
-        /** Outside the lock: writes, and says so to whoever waits; false if the write failed. */
         /** The bytes this write puts on the file (the staged frames, aligned for O_DIRECT). */
         long bytes() {
             return bytes.byteSize();
         }
 
+        /** Outside the lock: writes, and says so to whoever waits; false if the write failed. */
         boolean run() {
             try {
                 file.write(offset, bytes);

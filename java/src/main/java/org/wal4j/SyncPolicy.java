@@ -100,7 +100,7 @@ public record SyncPolicy(SyncMode mode, long everyBytes, Duration every) {
      * @throws NullPointerException if {@code mode} is null
      */
     public static SyncPolicy of(SyncMode mode) {
-        return switch (mode) {
+        return switch (Objects.requireNonNull(mode, "mode")) {
             case NONE -> none();
             case ALWAYS -> always();
             case INTERVAL -> interval(DEFAULT_INTERVAL_BYTES, DEFAULT_INTERVAL);

@@ -76,4 +76,26 @@ class ApiContractTest {
             }
         }
     }
+
+    @Test
+    void theWal4jIoPropertyChoosesTheBackendOfAnAutoJournalAndAnExplicitOptionWins() throws IOException {
+        String before = System.getProperty("wal4j.io");
+        System.setProperty("wal4j.io", "java");
+        try {
+            try (Journal j = Journal.open(tmp.resolve("auto"), JournalOptions.defaults())) {
+                assertEquals("java", j.ioBackend());
+            }
+            if (org.wal4j.io.PosixIo.isAvailable()) {
+                try (Journal j = Journal.open(tmp.resolve("posix"), JournalOptions.builder().ioBackend("posix").build())) {
+                    assertEquals("posix", j.ioBackend());
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("wal4j.io");
+            } else {
+                System.setProperty("wal4j.io", before);
+            }
+        }
+    }
 }

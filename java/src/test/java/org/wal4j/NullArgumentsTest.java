@@ -20,6 +20,11 @@ class NullArgumentsTest {
         assertEquals("dir", assertThrows(NullPointerException.class, () -> Journal.open(null, JournalOptions.defaults())).getMessage());
         assertEquals("options", assertThrows(NullPointerException.class, () -> Journal.open(tmp.resolve("x"), null)).getMessage());
         assertEquals("dir", assertThrows(NullPointerException.class, () -> Journal.inspect(null)).getMessage());
+        assertEquals("name", assertThrows(NullPointerException.class, () -> JournalOptions.builder().ioBackend(null)).getMessage());
+        assertEquals("spin", assertThrows(NullPointerException.class, () -> JournalOptions.builder().followerSpin(null)).getMessage());
+        assertEquals("mode", assertThrows(NullPointerException.class, () -> SyncPolicy.of(null)).getMessage());
+        assertEquals("mode", assertThrows(NullPointerException.class, () -> JournalOptions.builder().syncPolicy((SyncMode) null)).getMessage());
+        assertEquals("policy", assertThrows(NullPointerException.class, () -> JournalOptions.builder().syncPolicy((SyncPolicy) null)).getMessage());
         try (Journal j = Journal.open(tmp.resolve("j"), JournalOptions.defaults())) {
             j.append(new byte[] {1});
             Map<String, Executable> calls = new java.util.LinkedHashMap<>();
@@ -37,6 +42,12 @@ class NullArgumentsTest {
             calls.put("dst", () -> j.readInto(1, (byte[]) null));
             calls.put("dst ", () -> j.readInto(1, (MemorySegment) null));
             calls.put("callback", () -> j.replay(1, null));
+            calls.put("newPolicy", () -> j.setPolicy(null));
+            calls.put("timeout", () -> {
+                try (TailReader t = j.tail(1)) {
+                    t.poll(null);
+                }
+            });
             for (Map.Entry<String, Executable> c : calls.entrySet()) {
                 assertEquals(c.getKey().trim(), assertThrows(NullPointerException.class, c.getValue()).getMessage());
             }
