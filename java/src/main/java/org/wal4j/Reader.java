@@ -296,7 +296,10 @@ final class Reader {
                 if (!tailing) {
                     committer.flushForRead();
                 }
-                snapshotLastLsn = Math.min(upTo, committer.lastLsn());
+                // A tail reader's bound is read again here, under the lock: the watermark it read
+                // without the lock may predate a truncation that lowered it, after which records
+                // appended again at those LSNs are not durable yet.
+                snapshotLastLsn = Math.min(Math.min(upTo, committer.lastLsn()), tailing ? committer.durableLsn() : Long.MAX_VALUE);
                 cursors.add(this);
                 snapshot = segments.snapshot();
                 ends = new long[snapshot.size()];

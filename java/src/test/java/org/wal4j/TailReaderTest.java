@@ -239,7 +239,9 @@ class TailReaderTest {
      * Writers append while another thread truncates the back now and then: the reader
      * delivers strictly increasing LSNs, each record the one written at its LSN (never stale
      * bytes of a removed one), and when it ends, a truncation below what it delivered did
-     * happen. Then a new reader takes over from the journal's end.
+     * happen. Then a new reader takes over from the journal's end. Timing-bound: it found a
+     * reader that bounded its walk by a watermark read before a truncation lowered it (about
+     * one run in 40; run it repeated to look for such races).
      */
     @Test
     void concurrentTruncationsEitherAreFollowedOrEndTheReaderWithCause() throws Exception {
