@@ -18,7 +18,7 @@ import org.wal4j.log.Segment;
  * {@code Journal.replay} and {@code Journal.iterator}, which truncations tell when they remove
  * records a cursor still has to deliver.
  *
- * <p>Guarded by the journal's lock: {@link #mapped}, {@link #frames}, {@link #located}
+ * <p>Guarded by the journal's lock: {@link #mapped}, {@link #frames}, {@link #located},
  * {@link #cursors} and {@link #tailers}. A cursor reads under the lock (so no file is closed or cut under it)
  * and decodes outside it; its own state belongs to the one thread that drives it.
  *
@@ -158,7 +158,7 @@ final class Reader {
 
     /** See {@code Journal.replay}. */
     <E extends Exception> long replay(long fromLsn, ReplayCallback<E> callback) throws IOException, E {
-        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false);
+        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false, chunkCursor());
         long count = 0;
         try {
             while (cursor.next()) {
@@ -173,7 +173,7 @@ final class Reader {
 
     /** See {@code Journal.iterator}. */
     JournalIterator iterator(long fromLsn) throws IOException {
-        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false);
+        RecordCursor cursor = new RecordCursor(fromLsn, Long.MAX_VALUE, false, chunkCursor());
         return new JournalIterator() {
             private Boolean ready;
             private boolean delivered;
@@ -229,9 +229,18 @@ final class Reader {
         return t;
     }
 
-    /** A tail reader's cursor over the durable records from {@code fromLsn} up to {@code durableLsn}. */
-    RecordCursor tailCursor(long fromLsn, long durableLsn) throws IOException {
-        return new RecordCursor(fromLsn, durableLsn, true);
+    /**
+     * A tail reader's cursor over the durable records from {@code fromLsn} up to
+     * {@code durableLsn}, walking with {@code frames} (the reader's own, reused from one cursor to
+     * the next: a reader that keeps up makes a cursor per sync round).
+     */
+    RecordCursor tailCursor(long fromLsn, long durableLsn, FrameCursor frames) throws IOException {
+        return new RecordCursor(fromLsn, durableLsn, true, frames);
+    }
+
+    /** A frame cursor with a buffer of the size the record cursors read in. */
+    static FrameCursor chunkCursor() {
+        return new FrameCursor(Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096));
     }
 
     /** A tail reader is closed: it is told of truncations no more. */
@@ -272,7 +281,7 @@ final class Reader {
         private final List<Segment> snapshot;
         private final long[] ends;
         final RecordView view = new RecordView();
-        private final FrameCursor frames = new FrameCursor(Arena.ofAuto().allocate(READ_CHUNK_BYTES, 4096));
+        private final FrameCursor frames;
         /** Reads the current segment under the journal's lock, up to where its frames end now. */
         private final FrameCursor.Source lockedRead = this::readLocked;
         /** The cursor's buffer, and the read-only view of it the caller's {@link RecordView} gets. */
@@ -286,8 +295,9 @@ final class Reader {
          * {@code upTo} if lower. A tail reader's ({@code tailing}) reads only durable records,
          * which the file holds already: nothing staged is written for it.
          */
-        RecordCursor(long fromLsn, long upTo, boolean tailing) throws IOException {
+        RecordCursor(long fromLsn, long upTo, boolean tailing, FrameCursor frames) throws IOException {
             this.fromLsn = fromLsn;
+            this.frames = frames;
             this.tailing = tailing;
             this.delivered = fromLsn - 1;
             lock.lock();

@@ -46,6 +46,8 @@ public final class TailReader implements AutoCloseable {
     /** The last LSN delivered, -1 before the first. */
     private long lastDelivered = -1;
     private Reader.RecordCursor cursor;
+    /** The walk's buffer, kept from one cursor to the next. */
+    private org.wal4j.log.FrameCursor frames;
     /** The lowest "every record above it removed" of the truncations since the last check; MAX_VALUE if none. */
     private final AtomicLong removedAbove = new AtomicLong(Long.MAX_VALUE);
     /** The highest LSN truncateFront deleted since the reader was made; -1 if none. */
@@ -133,7 +135,10 @@ public final class TailReader implements AutoCloseable {
             }
             long durable = committer.durableLsn();
             if (durable >= next) {
-                cursor = reader.tailCursor(next, durable);
+                if (frames == null) {
+                    frames = Reader.chunkCursor();
+                }
+                cursor = reader.tailCursor(next, durable, frames);
                 continue;
             }
             long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
