@@ -714,7 +714,6 @@ final class Committer {
     /** Lock held, after recovery: the records it kept end at {@code last}. */
     void recovered(long last) {
         lastLsn = last;
-        durableLsn = last; // recovery synced every frame it kept
         metrics.opened(nextLsn() - 1); // an empty journal (last -1) starts at LSN 1
     }
 
