@@ -14,6 +14,8 @@ import org.wal4j.io.IoBackend;
 import org.wal4j.log.Segment;
 import org.wal4j.log.SegmentFiles;
 
+// Over 700 lines on purpose: it is the facade of the public API, and half of its lines are
+// that API's Javadoc; every method delegates to the unit that does the work (docs/journal.md).
 /**
  * A write-ahead log: a directory of segment files in the journal format (see docs/format.md,
  * "The journal"). Records carry an LSN, a timestamp, a key (may be empty) and a value.

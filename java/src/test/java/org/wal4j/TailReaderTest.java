@@ -107,28 +107,27 @@ class TailReaderTest {
         }
     }
 
+    /** {@code t.next()} in another thread. */
+    private static CompletableFuture<JournalRecord> nextAsync(TailReader t) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return t.next();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
     @Test
     void aBlockedReaderWakesWhenARecordBecomesDurableAndWhenClosed() throws Exception {
         try (Journal j = Journal.open(tmp.resolve("j"), small().build())) {
             TailReader t = j.tail(1);
-            CompletableFuture<JournalRecord> waiting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return t.next();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            CompletableFuture<JournalRecord> waiting = nextAsync(t);
             Thread.sleep(50);
             long lsn = j.append("late".getBytes(StandardCharsets.UTF_8));
             assertEquals(lsn, waiting.get(30, TimeUnit.SECONDS).lsn());
 
-            CompletableFuture<JournalRecord> blocked = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return t.next();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            CompletableFuture<JournalRecord> blocked = nextAsync(t);
             Thread.sleep(50);
             t.close();
             assertNull(blocked.get(30, TimeUnit.SECONDS), "close from another thread ends the wait");
