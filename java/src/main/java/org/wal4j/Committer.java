@@ -162,21 +162,31 @@ final class Committer {
         return future;
     }
 
-    /** Every record is checked against the limits before any is appended. */
-    LsnRange appendMany(int count, IndexedRecords records) throws IOException {
+    /**
+     * Every record is checked against the limits, and {@code firstLsn} against the last LSN,
+     * before any is appended. {@code firstLsn} 0: the next auto-assigned LSN.
+     */
+    LsnRange appendMany(long firstLsn, int count, IndexedRecords records) throws IOException {
         if (count == 0) {
             throw new IllegalArgumentException("appendBatch needs at least one record");
+        }
+        if (firstLsn < 0 || firstLsn > Long.MAX_VALUE - count) {
+            throw new IllegalArgumentException("firstLsn=" + firstLsn + " must be > 0 and leave room for "
+                    + count + " records");
         }
         lock.lock();
         try {
             awaitAppendGate();
+            if (firstLsn != 0 && firstLsn <= lastLsn) {
+                throw new IllegalArgumentException("firstLsn=" + firstLsn + " must be greater than the last lsn=" + lastLsn);
+            }
             for (int i = 0; i < count; i++) {
                 checkTimestamp(records.timestamp(i));
                 checkSizes(records.key(i).byteSize(), records.value(i).byteSize());
             }
-            long first = nextLsn();
+            long first = firstLsn != 0 ? firstLsn : nextLsn();
             for (int i = 0; i < count; i++) {
-                appendOrFail(nextLsn(), records.timestamp(i), records.key(i), records.value(i));
+                appendOrFail(first + i, records.timestamp(i), records.key(i), records.value(i));
             }
             long last = lastLsn;
             if (policy.mode() == SyncMode.ALWAYS) {
@@ -259,7 +269,12 @@ final class Committer {
 
     /** Lock held: creates the segment after {@code prev} at {@code baseLsn} and makes it active. */
     Segment startSegment(long baseLsn, Segment prev) throws IOException {
-        Segment s = segments.create(baseLsn, prev);
+        return startSegment(baseLsn, prev, 0);
+    }
+
+    /** Lock held: as {@link #startSegment(long, Segment)}, with header flags. */
+    Segment startSegment(long baseLsn, Segment prev, int flags) throws IOException {
+        Segment s = segments.create(baseLsn, prev, flags);
         writer.activate(s);
         segments.startPreparer();
         return s;

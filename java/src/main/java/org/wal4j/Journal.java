@@ -377,7 +377,7 @@ public final class Journal implements AutoCloseable {
                 throw new NullPointerException("values[" + i + "]");
             }
         }
-        return committer.appendMany(values.length, new IndexedRecords() {
+        return committer.appendMany(0, values.length, new IndexedRecords() {
             @Override
             public long timestamp(int i) {
                 return 0;
@@ -408,7 +408,30 @@ public final class Journal implements AutoCloseable {
      * @throws IOException as {@link #appendBatch(byte[]...)} does
      */
     public LsnRange appendBatch(Batch batch) throws IOException {
-        return committer.appendMany(nonNull(batch, "batch").size(), batch);
+        return committer.appendMany(0, nonNull(batch, "batch").size(), batch);
+    }
+
+    /**
+     * Appends the batch's records with the caller's consecutive LSNs {@code firstLsn},
+     * {@code firstLsn + 1}, ..., as one write (and one sync in ALWAYS mode: it returns once
+     * every one of them is durable). The rules of {@link #append(long, long, byte[], byte[])}
+     * apply to the first: it must be greater than the last LSN (a gap is allowed). For a log
+     * whose positions are the caller's, such as a Raft log's indexes.
+     *
+     * @param firstLsn the first record's LSN, greater than every LSN appended before
+     * @param batch the records, at least one
+     * @return the LSNs the records got: {@code firstLsn} to {@code firstLsn + batch.size() - 1}
+     * @throws NullPointerException if {@code batch} is null
+     * @throws IllegalArgumentException if {@code firstLsn} is 0, negative, not greater than the
+     *     last LSN or too close to {@code Long.MAX_VALUE} for the batch, the batch is empty, or a
+     *     record has a negative timestamp or exceeds the limits (the values are in the message)
+     * @throws IOException as {@link #appendBatch(byte[]...)} does
+     */
+    public LsnRange appendBatch(long firstLsn, Batch batch) throws IOException {
+        if (firstLsn <= 0) {
+            throw new IllegalArgumentException("firstLsn=" + firstLsn + " must be > 0");
+        }
+        return committer.appendMany(firstLsn, nonNull(batch, "batch").size(), batch);
     }
 
     /** {@code o}, or a NullPointerException naming the parameter (a programming error, thrown before anything is appended). */
@@ -639,6 +662,26 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * The LSN the next auto-assigned append gets: one above the highest LSN ever appended
+     * (also across {@link #reset()} and {@link #truncateFront}), the LSN after the last kept
+     * by {@link #truncateBack}, or what {@link #reset(long)} set; 1 for a new journal. A caller
+     * choosing its own LSNs may append any LSN from it up.
+     *
+     * @return the next LSN, 1 or more
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     */
+    public long nextLsn() throws IOException {
+        lock.lock();
+        try {
+            lifecycle.checkOpen();
+            return committer.nextLsn();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * What {@link #open} found and did.
      *
      * @return the report: segments and records scanned, the torn tail cut, segments deleted
@@ -805,6 +848,29 @@ public final class Journal implements AutoCloseable {
      */
     public void reset() throws IOException {
         truncation.reset();
+    }
+
+    /**
+     * Removes every record, as {@link #reset()} does, and makes {@code nextLsn} the next LSN:
+     * the next auto-assigned append gets it, and a caller's LSN must be at least it. Unlike
+     * {@link #reset()}, {@code nextLsn} may be lower than LSNs appended before, which are then
+     * appended again: for a log whose positions are the caller's, such as a Raft log reset to
+     * the index after a snapshot. Durable when it returns, and atomic: a crash leaves either
+     * the records as they were or none (a reset below the last LSN that a crash interrupted is
+     * finished by the next open). Readers end as after {@link #reset()}.
+     *
+     * @param nextLsn the LSN the next record gets, 1 or more
+     * @throws IllegalArgumentException if {@code nextLsn} is 0 or negative
+     * @throws JournalClosedException if the journal is closed
+     * @throws JournalFailedException if the journal failed before
+     * @throws IOException if creating a segment, a delete or a sync fails; the journal has
+     *     then failed
+     */
+    public void reset(long nextLsn) throws IOException {
+        if (nextLsn <= 0) {
+            throw new IllegalArgumentException("reset nextLsn=" + nextLsn + " must be > 0");
+        }
+        truncation.reset(nextLsn);
     }
 
     @Override

@@ -127,6 +127,8 @@ final class Recovery {
             io.syncDirectory(dir);
         }
         List<Path> paths = new ArrayList<>(listing.segments());
+        List<Long> baseLsns = new ArrayList<>(listing.baseLsns());
+        finishReset(paths, baseLsns);
         int droppedSegments = 0;
         String stopReason = null;
 
@@ -138,7 +140,7 @@ final class Recovery {
             JournalFormat.SegmentHeader h = null;
             try {
                 h = readHeader(path);
-                if (h.baseLsn() != listing.baseLsns().get(i)) {
+                if (h.baseLsn() != baseLsns.get(i)) {
                     problem = new CorruptionException(path, JournalFormat.BASE_LSN_OFFSET, -1,
                             "header baseLsn=" + h.baseLsn() + " does not match the file name");
                 } else if (i > 0 && (h.prevSegmentId() != headers.get(i - 1).segmentId()
@@ -463,6 +465,49 @@ final class Recovery {
             io.syncDirectory(dir);
         }
         return doomed.size();
+    }
+
+    /**
+     * Finishes a reset to a lower LSN that a crash interrupted: the newest segment whose header
+     * is flagged RESET starts the journal, and every segment with a lower id is deleted (or, read
+     * only, left out). Their names sort after it (higher base LSNs), so the chain check would
+     * otherwise take them for a broken chain. A header that cannot be read is left for the
+     * chain check to report.
+     */
+    private void finishReset(List<Path> paths, List<Long> baseLsns) throws IOException {
+        long[] ids = new long[paths.size()];
+        long resetId = -1;
+        for (int i = 0; i < paths.size(); i++) {
+            ids[i] = -1;
+            try {
+                JournalFormat.SegmentHeader h = readHeader(paths.get(i));
+                ids[i] = h.segmentId();
+                if (h.resetPoint()) {
+                    resetId = Math.max(resetId, h.segmentId());
+                }
+            } catch (CorruptionException e) {
+                // not this step's to judge
+            }
+        }
+        if (resetId < 0) {
+            return;
+        }
+        int removed = 0;
+        for (int i = paths.size() - 1; i >= 0; i--) {
+            if (ids[i] >= 0 && ids[i] < resetId) {
+                if (!readOnly) {
+                    Files.delete(paths.get(i));
+                }
+                paths.remove(i);
+                baseLsns.remove(i);
+                removed++;
+            }
+        }
+        if (removed > 0 && !readOnly) {
+            io.syncDirectory(dir); // (the RESET segment decides again if this does not persist)
+            LOG.log(System.Logger.Level.INFO, "wal4j recovery: finished an interrupted reset: {0} segment(s)"
+                    + " older than segmentId={1} deleted, dir={2}", removed, resetId, dir);
+        }
     }
 
     private JournalFormat.SegmentHeader readHeader(Path path) throws IOException {

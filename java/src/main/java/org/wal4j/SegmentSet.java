@@ -230,6 +230,11 @@ final class SegmentSet implements Iterable<Segment> {
      * caller makes it active.
      */
     Segment create(long baseLsn, Segment prev) throws IOException {
+        return create(baseLsn, prev, 0);
+    }
+
+    /** As {@link #create(long, Segment)}, with header flags (e.g. {@link JournalFormat#FLAG_RESET}) besides RECYCLED. */
+    Segment create(long baseLsn, Segment prev, int flags) throws IOException {
         Path path = dir.resolve(SegmentFiles.name(baseLsn));
         Recycled reuse = recycled.pollFirst();
         int salt = SALTS.nextInt();
@@ -237,7 +242,7 @@ final class SegmentSet implements Iterable<Segment> {
             salt = SALTS.nextInt(); // the former frames must not pass this segment's CRCs
         }
         JournalFormat.SegmentHeader h = new JournalFormat.SegmentHeader(nextSegmentId, baseLsn, salt,
-                reuse != null ? JournalFormat.FLAG_RECYCLED : 0,
+                flags | (reuse != null ? JournalFormat.FLAG_RECYCLED : 0),
                 prev == null ? 0 : prev.id(), prev == null ? 0 : Math.max(prev.lastLsn(), 0),
                 prev == null ? 0 : prev.endOffset(), System.currentTimeMillis(), durableThrough);
         boolean fromSpare = reuse == null && spareReady;

@@ -257,8 +257,16 @@ final class Truncation {
         }
     }
 
-    /** See {@code Journal.reset}. */
+    /** See {@code Journal.reset()}. */
     void reset() throws IOException {
+        reset(0);
+    }
+
+    /** See {@code Journal.reset(long)}; 0: the next LSN stays what it was. */
+    void reset(long nextLsn) throws IOException {
+        if (nextLsn < 0) {
+            throw new IllegalArgumentException("reset nextLsn=" + nextLsn + " must be > 0");
+        }
         lock.lock();
         try {
             lifecycle.checkOpen();
@@ -269,7 +277,7 @@ final class Truncation {
                 JournalEvents.Truncation event = new JournalEvents.Truncation();
                 event.begin();
                 int before = segments.size();
-                resetLocked();
+                resetLocked(nextLsn == 0 ? committer.nextLsn() : nextLsn);
                 committed(event, "reset", committer.nextLsn(), before);
             } catch (IOException e) {
                 throw committer.fail(e);
@@ -281,15 +289,32 @@ final class Truncation {
         }
     }
 
-    private void resetLocked() throws IOException {
+    /**
+     * A fresh empty segment at {@code nextLsn} becomes the only one. Below the next LSN the
+     * journal would have, that takes two steps: a fresh segment at the next LSN first (as
+     * {@code reset()} makes), and the older segments deleted; then a segment at
+     * {@code nextLsn} flagged RESET, and the fresh one deleted. The RESET segment's name (its
+     * base LSN) sorts before the fresh one's, so a crash before the deletion would otherwise
+     * leave a chain recovery cannot follow; with the flag, recovery finishes the reset.
+     */
+    private void resetLocked(long nextLsn) throws IOException {
+        long ownNext = committer.nextLsn();
+        resetTo(nextLsn >= ownNext ? nextLsn : ownNext, 0);
+        if (nextLsn < ownNext) {
+            resetTo(nextLsn, JournalFormat.FLAG_RESET);
+        }
+        committer.truncatedTo(nextLsn - 1);
+    }
+
+    private void resetTo(long baseLsn, int flags) throws IOException {
         Segment active = segments.active();
-        boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == committer.nextLsn();
+        boolean alreadyFresh = active != null && active.isEmpty() && active.baseLsn() == baseLsn;
         if (!alreadyFresh) {
             if (active != null) {
                 committer.awaitDurableLocked(committer.lastLsn()); // its successor's header records where it ends
                 committer.syncSealed(active); // and that every segment before it is synced
             }
-            committer.startSegment(committer.nextLsn(), active);
+            committer.startSegment(baseLsn, active, flags);
         }
         while (segments.size() > 1) {
             segments.retireFirst();

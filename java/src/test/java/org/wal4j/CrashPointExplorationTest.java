@@ -176,12 +176,22 @@ class CrashPointExplorationTest {
             }
         }
 
-        synchronized void resetting() {
+        /** A reset to {@code to} starts (0: the next LSN stays). */
+        synchronized void resetting(long to) {
             mayBeGoneBelow = next;
+            if (to > 0) {
+                // recovery may finish it (the RESET segment was written): the next LSN may be to
+                durable = Math.min(durable, to - 1);
+            }
         }
 
-        synchronized void wasReset() {
+        synchronized void wasReset(long to) {
             log.clear();
+            if (to > 0) {
+                allowed.keySet().removeIf(lsn -> lsn >= to); // LSNs from to up get new values
+                durable = Math.min(durable, to - 1);
+                next = to;
+            }
             goneBelow = next;
             mayBeGoneBelow = goneBelow;
         }
@@ -251,7 +261,8 @@ class CrashPointExplorationTest {
                 } else if (kind < 89 && !m.log.isEmpty()) {
                     truncate(j, m, Truncation.BACK, Math.max(m.log.firstKey(), m.log.lastKey() - r.nextInt(4)));
                 } else if (kind < 92) {
-                    truncate(j, m, Truncation.RESET, 0);
+                    // half of them to a next LSN of the caller's, lower or higher than the journal's
+                    truncate(j, m, Truncation.RESET, r.nextBoolean() ? 0 : 1 + r.nextInt((int) m.next + 3));
                 } else {
                     j.close();
                     m.observe(j.durableLsn()); // close syncs, unless the journal had failed (the sync thread met the power loss)
@@ -383,9 +394,13 @@ class CrashPointExplorationTest {
                 m.truncatedFront(j.firstLsn());
             }
             case RESET -> {
-                m.resetting();
-                j.reset();
-                m.wasReset();
+                m.resetting(to);
+                if (to == 0) {
+                    j.reset();
+                } else {
+                    j.reset(to);
+                }
+                m.wasReset(to);
             }
         }
     }

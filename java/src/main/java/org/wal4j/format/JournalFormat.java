@@ -22,7 +22,10 @@ import java.nio.ByteOrder;
  *  36  flags          u32  bit 0 RECYCLED: the file held an earlier segment of this journal;
  *                          the bytes after this segment's frames may be that segment's (frames
  *                          of another salt, with LSNs below baseLsn) and end the log as zeros
- *                          do. Other bits: 0; a reader rejects a header with one set
+ *                          do. bit 1 RESET: the journal starts at this segment: every
+ *                          segment with a lower id is what a reset removes (an interrupted
+ *                          reset leaves them; recovery deletes them). Other bits: 0; a
+ *                          reader rejects a header with one set
  *  40  prevSegmentId  u64  0 for the first segment of a journal
  *  48  prevLastLsn    u64  the last LSN of the predecessor when this segment was created
  *  56  prevEndOffset  u64  the byte offset where the predecessor's frames end
@@ -105,7 +108,13 @@ public final class JournalFormat {
 
     /** Header flag: the file is recycled; what follows the frames may be an earlier segment's. */
     public static final int FLAG_RECYCLED = 1;
-    private static final int KNOWN_FLAGS = FLAG_RECYCLED;
+    /**
+     * Header flag: a reset starts the journal here; segments with lower ids are left over from
+     * before it. Set by a reset to an LSN below the last one, whose segment's file name (its
+     * base LSN) sorts before theirs.
+     */
+    public static final int FLAG_RESET = 2;
+    private static final int KNOWN_FLAGS = FLAG_RECYCLED | FLAG_RESET;
 
     private JournalFormat() {}
 
@@ -125,6 +134,11 @@ public final class JournalFormat {
         /** Whether {@link #FLAG_RECYCLED} is set. */
         public boolean recycled() {
             return (flags & FLAG_RECYCLED) != 0;
+        }
+
+        /** Whether {@link #FLAG_RESET} is set. */
+        public boolean resetPoint() {
+            return (flags & FLAG_RESET) != 0;
         }
     }
 
