@@ -290,17 +290,23 @@ final class Truncation {
     }
 
     /**
-     * A fresh empty segment at {@code nextLsn} becomes the only one. Below the next LSN the
-     * journal would have, that takes two steps: a fresh segment at the next LSN first (as
-     * {@code reset()} makes), and the older segments deleted; then a segment at
-     * {@code nextLsn} flagged RESET, and the fresh one deleted. The RESET segment's name (its
-     * base LSN) sorts before the fresh one's, so a crash before the deletion would otherwise
-     * leave a chain recovery cannot follow; with the flag, recovery finishes the reset.
+     * A fresh empty segment at {@code nextLsn} becomes the only one. At the journal's own next
+     * LSN that segment needs no flag: a crash before the old segments are deleted leaves the
+     * records as they were, and the same next LSN. At another LSN the segment is flagged
+     * RESET, so that recovery finishes an interrupted reset (deletes the older segments)
+     * rather than keep the old records with the new next LSN. Below the journal's next LSN
+     * that takes two steps: a fresh segment at the next LSN first, the older segments deleted;
+     * then the RESET segment, and the fresh one deleted. The RESET segment's name (its base
+     * LSN) could otherwise be an older segment's, and sorts before theirs.
      */
     private void resetLocked(long nextLsn) throws IOException {
         long ownNext = committer.nextLsn();
-        resetTo(nextLsn >= ownNext ? nextLsn : ownNext, 0);
-        if (nextLsn < ownNext) {
+        if (nextLsn == ownNext) {
+            resetTo(ownNext, 0);
+        } else if (nextLsn > ownNext) {
+            resetTo(nextLsn, JournalFormat.FLAG_RESET); // every base LSN is below it: no name is taken
+        } else {
+            resetTo(ownNext, 0);
             resetTo(nextLsn, JournalFormat.FLAG_RESET);
         }
         committer.truncatedTo(nextLsn - 1);
