@@ -856,8 +856,9 @@ public final class Journal implements AutoCloseable {
      * {@link #reset()}, {@code nextLsn} may be lower than LSNs appended before, which are then
      * appended again: for a log whose positions are the caller's, such as a Raft log reset to
      * the index after a snapshot. Durable when it returns, and atomic: a crash leaves either
-     * the records as they were or none (a reset below the last LSN that a crash interrupted is
-     * finished by the next open). Readers end as after {@link #reset()}.
+     * the records as they were or none at {@code nextLsn} (the new segment's header says the
+     * journal starts there, and an open after a crash finishes the reset). Readers end as after
+     * {@link #reset()}.
      *
      * @param nextLsn the LSN the next record gets, 1 or more
      * @throws IllegalArgumentException if {@code nextLsn} is 0 or negative

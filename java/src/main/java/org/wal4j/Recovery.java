@@ -468,11 +468,11 @@ final class Recovery {
     }
 
     /**
-     * Finishes a reset to a lower LSN that a crash interrupted: the newest segment whose header
-     * is flagged RESET starts the journal, and every segment with a lower id is deleted (or, read
-     * only, left out). Their names sort after it (higher base LSNs), so the chain check would
-     * otherwise take them for a broken chain. A header that cannot be read is left for the
-     * chain check to report.
+     * Finishes a reset to a caller's LSN that a crash interrupted: the newest segment whose
+     * header is flagged RESET starts the journal, and every segment with a lower id is deleted
+     * (or, read only, left out). Their records are what the reset removed; below the last LSN
+     * their names also sort after its (higher base LSNs), which the chain check would take for
+     * a broken chain. A header that cannot be read is left for the chain check to report.
      */
     private void finishReset(List<Path> paths, List<Long> baseLsns) throws IOException {
         long[] ids = new long[paths.size()];
