@@ -28,8 +28,8 @@ import net.jqwik.api.ShrinkingMode;
 
 /**
  * Model-based tests: random sequences of journal operations (appends with and without caller
- * LSNs, batches, reads, readInto, replay, iterator, sync, truncateFront, truncateBack, reset,
- * close and reopen) run against the journal and against a plain in-memory map, for every
+ * LSNs, batches, also at the caller's LSNs, reads, readInto, replay, iterator, sync,
+ * truncateFront, truncateBack, reset, also to a caller's next LSN, close and reopen) run against the journal and against a plain in-memory map, for every
  * index mode, O_DIRECT on and off, and the backend the suite runs with (posix, then java).
  * After every operation the journal must agree with the model; jqwik shrinks a failing
  * sequence to a short one and prints its seed.
@@ -37,8 +37,8 @@ import net.jqwik.api.ShrinkingMode;
 class JournalModelTest {
 
     /** One operation; {@code pick} chooses an LSN among those the model holds. */
-    sealed interface Op permits Append, AppendAt, AppendBatch, Read, Sync, TruncateFront, TruncateBack, Reset, Reopen, Replay,
-            ReplayTruncating {}
+    sealed interface Op permits Append, AppendAt, AppendBatch, Read, Sync, TruncateFront, TruncateBack, Reset,
+            ResetTo, AppendBatchAt, Reopen, Replay, ReplayTruncating {}
 
     record Append(int size) implements Op {}
 
@@ -55,6 +55,12 @@ class JournalModelTest {
     record TruncateBack(int pick) implements Op {}
 
     record Reset() implements Op {}
+
+    /** reset(next + offset - 20): below or above the next LSN (at least 1). */
+    record ResetTo(int offset) implements Op {}
+
+    /** appendBatch(next + gap - 1, batch): a batch at the caller's LSNs. */
+    record AppendBatchAt(int gap, List<Integer> sizes) implements Op {}
 
     record Reopen() implements Op {}
 
@@ -81,6 +87,9 @@ class JournalModelTest {
                 net.jqwik.api.Tuple.of(4, pick.map(TruncateFront::new)),
                 net.jqwik.api.Tuple.of(4, pick.map(TruncateBack::new)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(new Reset())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 40).map(ResetTo::new)),
+                net.jqwik.api.Tuple.of(3, Combinators.combine(Arbitraries.integers().between(1, 3),
+                        size.list().ofMinSize(1).ofMaxSize(6)).as(AppendBatchAt::new)),
                 net.jqwik.api.Tuple.of(3, Arbitraries.just(new Reopen())),
                 net.jqwik.api.Tuple.of(3, Combinators.combine(pick, Arbitraries.of(true, false)).as(Replay::new)),
                 net.jqwik.api.Tuple.of(3, Combinators.combine(pick, Arbitraries.integers().between(1, 30),
@@ -174,6 +183,27 @@ class JournalModelTest {
                         j.reset();
                         model.clear();
                     }
+                    case ResetTo r -> {
+                        next = Math.max(1, next + r.offset() - 20);
+                        j.reset(next);
+                        model.clear();
+                    }
+                    case AppendBatchAt b -> {
+                        long first = next + b.gap() - 1;
+                        Batch batch = new Batch();
+                        List<Rec> recs = new ArrayList<>();
+                        for (int i = 0; i < b.sizes().size(); i++) {
+                            Rec r = new Rec(first + i, bytes(-first - i, i % 5), bytes(first + i, b.sizes().get(i)));
+                            recs.add(r);
+                            batch.add(r.timestamp(), java.lang.foreign.MemorySegment.ofArray(r.key()),
+                                    java.lang.foreign.MemorySegment.ofArray(r.value()));
+                        }
+                        assertEquals(new LsnRange(first, first + recs.size() - 1), j.appendBatch(first, batch));
+                        for (Rec r : recs) {
+                            model.put(next = first++, r);
+                        }
+                        next++;
+                    }
                     case Reopen r -> {
                         j.close();
                         j = Journal.open(dir, options);
@@ -183,6 +213,7 @@ class JournalModelTest {
                     case ReplayTruncating r -> next = checkReplayTruncating(j, model, r, next);
                 }
                 assertEquals(model.isEmpty() ? -1 : model.firstKey(), j.firstLsn(), "firstLsn after " + op);
+                assertEquals(next, j.nextLsn(), "nextLsn after " + op);
                 if (!model.isEmpty()) {
                     assertEquals(model.lastKey(), j.lastLsn(), "lastLsn after " + op);
                 }
