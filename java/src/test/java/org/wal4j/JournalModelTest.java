@@ -29,8 +29,9 @@ import net.jqwik.api.ShrinkingMode;
 /**
  * Model-based tests: random sequences of journal operations (appends with and without caller
  * LSNs, batches, also at the caller's LSNs, reads, readInto, replay, iterator, sync,
- * truncateFront, truncateBack, reset, also to a caller's next LSN, close and reopen) run against the journal and against a plain in-memory map, for every
- * index mode, O_DIRECT on and off, and the backend the suite runs with (posix, then java).
+ * truncateFront, truncateBack, reset, also to a caller's next LSN, close and reopen) run
+ * against the journal and against a plain in-memory map, for every index mode, O_DIRECT on
+ * and off, and the backend the suite runs with (posix, then java).
  * After every operation the journal must agree with the model; jqwik shrinks a failing
  * sequence to a short one and prints its seed.
  */
