@@ -54,7 +54,7 @@ final class Cluster implements AutoCloseable {
     static final String GROUP = "wal4j-cluster";
     static final String HOST = "127.0.0.1";
     /** The bound of every single wait (a leader, a catch-up, a batch of writes). */
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(15);
     static final int MAX_IN_FLIGHT = 256;
 
     /** One node: fixed identity and directory; the running parts are null while it is stopped. */
@@ -244,20 +244,29 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** Stops every member, all of them even if one fails to stop; then throws the first failure. */
     @Override
     public void close() {
-        InterruptedException interrupted = null;
+        RuntimeException failure = null;
+        boolean interrupted = false;
         for (Member m : members) {
             try {
                 stop(m);
             } catch (InterruptedException e) {
-                interrupted = e;
+                interrupted = true;
             } catch (RuntimeException e) {
-                // keep stopping the others
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
-        if (interrupted != null) {
+        if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
