@@ -53,9 +53,10 @@ import org.wal4j.SyncPolicy;
  * entries of that window, and nothing older. {@link #truncatePrefix} of an index beyond the
  * last entry, {@link #truncateSuffix} and {@link #reset} are durable when they return.
  * {@link #truncatePrefix} within the log deletes the journal's segments that lie wholly below
- * the index and hides the entries below it; after a restart, entries that shared a segment
- * with kept ones are visible again (they are entries of the log that the snapshot covers, and
- * JRaft truncates them again when it loads the snapshot).
+ * the index and hides the entries below it. The first index is not recorded on disk: after
+ * a restart, entries below it that shared a segment with kept ones are visible again (they
+ * are committed entries the snapshot covers), until JRaft's next snapshot truncates the log
+ * again.
  *
  * <p>Errors. A failed write or sync puts the journal in fail-stop: the call that met it, and
  * every later append, returns failure to JRaft (which reports an EIO error and stops the node
