@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.wal4j.jraft.Wal4jJRaftServiceFactory;
+import org.wal4j.jraft.Wal4jLogStorage;
 
 /**
  * The two log storages the JRaft benchmarks compare, by the name their {@code storage}
@@ -24,16 +26,13 @@ final class Storages {
     static final String WAL4J = "wal4j";
     static final String ROCKSDB = "rocksdb";
 
-    private static final String WAL4J_STORAGE = "org.wal4j.jraft.Wal4jLogStorage";
-    private static final String WAL4J_FACTORY = "org.wal4j.jraft.Wal4jJRaftServiceFactory";
-
     private Storages() {}
 
     /** A log storage, not yet initialised. */
     static LogStorage create(String storage, String path, RaftOptions raftOptions) {
         return switch (storage) {
             case ROCKSDB -> new RocksDBLogStorage(path, raftOptions);
-            case WAL4J -> newWal4j(path, raftOptions);
+            case WAL4J -> new Wal4jLogStorage(path, raftOptions);
             default -> throw new IllegalArgumentException("storage: wal4j or rocksdb, not " + storage);
         };
     }
@@ -54,25 +53,9 @@ final class Storages {
     static JRaftServiceFactory serviceFactory(String storage) {
         return switch (storage) {
             case ROCKSDB -> new DefaultJRaftServiceFactory();
-            case WAL4J -> {
-                try {
-                    yield (JRaftServiceFactory) Class.forName(WAL4J_FACTORY).getConstructor().newInstance();
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(WAL4J_FACTORY + " is not in this build", e);
-                }
-            }
+            case WAL4J -> new Wal4jJRaftServiceFactory();
             default -> throw new IllegalArgumentException("storage: wal4j or rocksdb, not " + storage);
         };
-    }
-
-    private static LogStorage newWal4j(String path, RaftOptions raftOptions) {
-        try {
-            return (LogStorage) Class.forName(WAL4J_STORAGE)
-                .getConstructor(String.class, RaftOptions.class)
-                .newInstance(path, raftOptions);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(WAL4J_STORAGE + " is not in this build", e);
-        }
     }
 
     /** A fresh directory under -Dwal4j.bench.dir (default ./target). */
