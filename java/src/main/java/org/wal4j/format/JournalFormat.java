@@ -110,8 +110,9 @@ public final class JournalFormat {
     public static final int FLAG_RECYCLED = 1;
     /**
      * Header flag: a reset starts the journal here; segments with lower ids are left over from
-     * before it. Set by a reset to an LSN below the last one, whose segment's file name (its
-     * base LSN) sorts before theirs.
+     * before it, and open deletes them. Set by a reset to a next LSN of the caller's (other
+     * than the journal's own), so that a crash before the old segments are gone cannot leave
+     * their records with the new next LSN.
      */
     public static final int FLAG_RESET = 2;
     private static final int KNOWN_FLAGS = FLAG_RECYCLED | FLAG_RESET;
