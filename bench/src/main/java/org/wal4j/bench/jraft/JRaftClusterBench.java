@@ -42,7 +42,8 @@ import org.HdrHistogram.Histogram;
  * between the threads). Commit latency is apply to closure done (the entry is committed by a
  * majority, each of which synced it, and applied to the leader's counter state machine);
  * committed operations/s is the measured operations over the wall time from the first apply
- * to the last closure. At the end of a turn every node's counter must equal the operations
+ * to the last closure; CPU us/op is the JVM's CPU time (the three nodes and the clients) over
+ * the measured part, per operation. At the end of a turn every node's counter must equal the operations
  * applied, or the run fails. Turns are interleaved: for each round and each thread count,
  * both storages, the one that goes first alternating from round to round.
  *
@@ -72,10 +73,25 @@ public final class JRaftClusterBench {
     private JRaftClusterBench() {}
 
     record Turn(int round, String storage, int threads, long ops, double seconds, long failed,
-                Histogram latencyNanos, String leader) {
+                Histogram latencyNanos, String leader, double cpuSeconds) {
         double opsPerSecond() {
             return ops / seconds;
         }
+
+        /** The JVM's CPU time (3 nodes and the clients) per committed operation, in microseconds. */
+        double cpuMicrosPerOp() {
+            return cpuSeconds * 1e6 / ops;
+        }
+
+        /** How many of the machine's CPUs the JVM kept busy on average during the measured part. */
+        double cpusBusy() {
+            return cpuSeconds / seconds;
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+            .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     public static void main(String[] args) throws Exception {
@@ -132,10 +148,11 @@ public final class JRaftClusterBench {
                         payload, settleMillis);
                     turns.add(turn);
                     System.out.printf(Locale.ROOT, "round %d %-7s %2d threads: %8.0f ops/s  p50 %8.1f us  p99 %8.1f us"
-                            + "  p99.9 %8.1f us  max %9.1f us  (%d ops in %.2f s, %d failed, leader %s)%n",
+                            + "  p99.9 %8.1f us  max %9.1f us  CPU %.0f us/op, %.2f CPUs  (%d ops in %.2f s, %d failed, leader %s)%n",
                         round, storage, threads[t], turn.opsPerSecond(), us(turn.latencyNanos(), 50),
                         us(turn.latencyNanos(), 99), us(turn.latencyNanos(), 99.9),
-                        turn.latencyNanos().getMaxValue() / 1e3, turn.ops(), turn.seconds(), turn.failed(),
+                        turn.latencyNanos().getMaxValue() / 1e3, turn.cpuMicrosPerOp(), turn.cpusBusy(), turn.ops(),
+                        turn.seconds(), turn.failed(),
                         turn.leader());
                 }
             }
@@ -202,11 +219,13 @@ public final class JRaftClusterBench {
             Histogram h = new Histogram(HIGHEST_NANOS, 3);
             long warmupFailed = failed[0];
             failed[0] = 0;
+            long cpu0 = processCpuNanos();
             double seconds = drive(leader, threads, ops, data, h, failed);
+            double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
             long applied = perThread(warmup, threads) * threads + perThread(ops, threads) * threads;
             awaitCounters(fsms, applied - warmupFailed - failed[0], 30_000);
             return new Turn(round, storage, threads, perThread(ops, threads) * threads, seconds, warmupFailed + failed[0], h,
-                leader.getNodeId().getPeerId().toString());
+                leader.getNodeId().getPeerId().toString(), cpuSeconds);
         } finally {
             for (RaftGroupService s : services) {
                 s.shutdown();
@@ -364,14 +383,16 @@ public final class JRaftClusterBench {
     private static String summary(List<Turn> turns, int[] threads, List<String> storages) {
         StringBuilder sb = new StringBuilder();
         sb.append("| threads | storage | committed ops/s (median of rounds; each round) | p50 us | p99 us | p99.9 us |"
-            + " failed |\n|---|---|---|---|---|---|---|\n");
+            + " CPU us/op (median) | failed |\n|---|---|---|---|---|---|---|---|\n");
         for (int t : threads) {
             for (String storage : storages) {
                 List<Turn> ts = turns.stream().filter(x -> x.threads() == t && x.storage().equals(storage)).toList();
                 Histogram all = merged(ts);
-                sb.append(String.format(Locale.ROOT, "| %d | %s | %.0f (%s) | %.1f | %.1f | %.1f | %d |%n", t, storage,
-                    median(ts), String.join(", ", ts.stream().map(x -> String.format(Locale.ROOT, "%.0f",
+                double[] cpu = ts.stream().mapToDouble(Turn::cpuMicrosPerOp).sorted().toArray();
+                sb.append(String.format(Locale.ROOT, "| %d | %s | %.0f (%s) | %.1f | %.1f | %.1f | %.0f | %d |%n", t,
+                    storage, median(ts), String.join(", ", ts.stream().map(x -> String.format(Locale.ROOT, "%.0f",
                         x.opsPerSecond())).toList()), us(all, 50), us(all, 99), us(all, 99.9),
+                    cpu.length == 0 ? Double.NaN : cpu[cpu.length / 2],
                     ts.stream().mapToLong(Turn::failed).sum()));
             }
         }
@@ -424,11 +445,12 @@ public final class JRaftClusterBench {
             Turn x = turns.get(i);
             sb.append(String.format(Locale.ROOT, "    {\"round\": %d, \"storage\": \"%s\", \"threads\": %d, \"ops\": %d, "
                     + "\"seconds\": %.4f, \"opsPerSecond\": %.1f, \"failed\": %d, \"p50Us\": %.1f, \"p90Us\": %.1f, "
-                    + "\"p99Us\": %.1f, \"p999Us\": %.1f, \"maxUs\": %.1f, \"meanUs\": %.1f}%s%n",
+                    + "\"p99Us\": %.1f, \"p999Us\": %.1f, \"maxUs\": %.1f, \"meanUs\": %.1f, \"cpuSeconds\": %.3f, "
+                    + "\"cpuUsPerOp\": %.1f}%s%n",
                 x.round(), x.storage(), x.threads(), x.ops(), x.seconds(), x.opsPerSecond(), x.failed(),
                 us(x.latencyNanos(), 50), us(x.latencyNanos(), 90), us(x.latencyNanos(), 99),
                 us(x.latencyNanos(), 99.9), x.latencyNanos().getMaxValue() / 1e3, x.latencyNanos().getMean() / 1e3,
-                i + 1 < turns.size() ? "," : ""));
+                x.cpuSeconds(), x.cpuMicrosPerOp(), i + 1 < turns.size() ? "," : ""));
         }
         sb.append("  ],\n  \"summary\": [\n");
         List<String> rows = new ArrayList<>();
