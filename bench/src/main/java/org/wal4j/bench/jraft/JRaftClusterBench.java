@@ -43,23 +43,26 @@ import org.HdrHistogram.Histogram;
  * majority, each of which synced it, and applied to the leader's counter state machine);
  * committed operations/s is the measured operations over the wall time from the first apply
  * to the last closure; CPU us/op is the JVM's CPU time (the three nodes and the clients) over
- * the measured part, per operation. At the end of a turn every node's counter must equal the operations
- * applied, or the run fails. Turns are interleaved: for each round and each thread count,
- * both storages, the one that goes first alternating from round to round.
+ * the measured part, per operation. Every node's log is wrapped in a {@link TimedLogStorage},
+ * which gives the appendEntries calls per operation (the three nodes together; with sync on,
+ * one fdatasync each), the entries per call and the time per call. At the end of a turn every
+ * node's counter must equal the operations applied, or the run fails. Turns are interleaved:
+ * for each round and each thread count, every storage, the one that goes first rotating from
+ * round to round.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
  *   -cp bench/target/wal4j-bench.jar org.wal4j.bench.jraft.JRaftClusterBench \
  *   [--threads 1,16,64] [--ops 3000,20000,40000] [--warmup 1000,4000,8000] [--rounds 5]
- *   [--settle-ms 3000] [--jit-turns 1] [--storages wal4j,rocksdb] [--payload 128] [--dir target] [--json FILE]
+ *   [--settle-ms 3000] [--jit-turns 1] [--storages wal4j,rocksdb[,memory]] [--payload 128] [--dir target] [--json FILE]
  * </pre>
  *
  * {@code --ops} and {@code --warmup} give one count per thread count, or one for all.
- * {@code --settle-ms}: the pause between the election and the warm-up, for both storages, in
+ * {@code --settle-ms}: the pause between the election and the warm-up, for every storage, in
  * which each node's storage finishes what it starts in the background on a fresh log (wal4j
  * zero-fills a 64 MiB spare segment; a node that runs for long pays that once per segment).
  * {@code --jit-turns}: turns per storage run first and not counted, so that the measured turns
- * of both storages run compiled code (JRaft, bolt and netty are most of the code on the path).
+ * of every storage run compiled code (JRaft, bolt and netty are most of the code on the path).
  * Directories go under {@code --dir} (default {@code -Dwal4j.bench.dir}, else {@code ./target})
  * and are deleted after each turn.
  */
@@ -73,9 +76,24 @@ public final class JRaftClusterBench {
     private JRaftClusterBench() {}
 
     record Turn(int round, String storage, int threads, long ops, double seconds, long failed,
-                Histogram latencyNanos, String leader, double cpuSeconds) {
+                Histogram latencyNanos, String leader, double cpuSeconds, long appendCalls, long appendedEntries,
+                long appendNanos) {
         double opsPerSecond() {
             return ops / seconds;
+        }
+
+        /** appendEntries calls of the three nodes per committed operation: with sync on, fdatasyncs per operation. */
+        double appendCallsPerOp() {
+            return (double) appendCalls / ops;
+        }
+
+        double entriesPerAppendCall() {
+            return appendCalls == 0 ? Double.NaN : (double) appendedEntries / appendCalls;
+        }
+
+        /** Mean time inside the log's appendEntries, in microseconds. */
+        double appendCallMicros() {
+            return appendCalls == 0 ? Double.NaN : appendNanos / 1e3 / appendCalls;
         }
 
         /** The JVM's CPU time (3 nodes and the clients) per committed operation, in microseconds. */
@@ -140,18 +158,18 @@ public final class JRaftClusterBench {
         for (int round = 1; round <= rounds; round++) {
             for (int t = 0; t < threads.length; t++) {
                 List<String> order = new ArrayList<>(storages);
-                if (round % 2 == 0) {
-                    java.util.Collections.reverse(order);
-                }
+                java.util.Collections.rotate(order, -(round - 1));
                 for (String storage : order) {
                     Turn turn = runTurn(base, "bench-" + (++group), round, storage, threads[t], warmup[t], ops[t],
                         payload, settleMillis);
                     turns.add(turn);
                     System.out.printf(Locale.ROOT, "round %d %-7s %2d threads: %8.0f ops/s  p50 %8.1f us  p99 %8.1f us"
-                            + "  p99.9 %8.1f us  max %9.1f us  CPU %.0f us/op, %.2f CPUs  (%d ops in %.2f s, %d failed, leader %s)%n",
+                            + "  p99.9 %8.1f us  max %9.1f us  CPU %.0f us/op, %.2f CPUs  appendEntries %.2f/op,"
+                            + " %.1f entries, %.0f us  (%d ops in %.2f s, %d failed, leader %s)%n",
                         round, storage, threads[t], turn.opsPerSecond(), us(turn.latencyNanos(), 50),
                         us(turn.latencyNanos(), 99), us(turn.latencyNanos(), 99.9),
-                        turn.latencyNanos().getMaxValue() / 1e3, turn.cpuMicrosPerOp(), turn.cpusBusy(), turn.ops(),
+                        turn.latencyNanos().getMaxValue() / 1e3, turn.cpuMicrosPerOp(), turn.cpusBusy(),
+                        turn.appendCallsPerOp(), turn.entriesPerAppendCall(), turn.appendCallMicros(), turn.ops(),
                         turn.seconds(), turn.failed(),
                         turn.leader());
                 }
@@ -184,6 +202,7 @@ public final class JRaftClusterBench {
         List<RaftGroupService> services = new ArrayList<>();
         List<CounterStateMachine> fsms = new ArrayList<>();
         List<Node> nodes = new ArrayList<>();
+        TimedLogStorage.Counters appends = new TimedLogStorage.Counters();
         try {
             for (int i = 0; i < NODES; i++) {
                 Path nodeDir = dir.resolve("node" + i);
@@ -193,7 +212,7 @@ public final class JRaftClusterBench {
                 RaftOptions raftOptions = new RaftOptions();
                 raftOptions.setSync(true);
                 nodeOptions.setRaftOptions(raftOptions);
-                nodeOptions.setServiceFactory(Storages.serviceFactory(storage));
+                nodeOptions.setServiceFactory(TimedLogStorage.timing(Storages.serviceFactory(storage), appends));
                 nodeOptions.setFsm(fsm);
                 nodeOptions.setInitialConf(conf.copy());
                 nodeOptions.setElectionTimeoutMs(1000);
@@ -219,13 +238,17 @@ public final class JRaftClusterBench {
             Histogram h = new Histogram(HIGHEST_NANOS, 3);
             long warmupFailed = failed[0];
             failed[0] = 0;
+            appends.reset();
             long cpu0 = processCpuNanos();
             double seconds = drive(leader, threads, ops, data, h, failed);
             double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+            long appendCalls = appends.calls.sum();
+            long appendedEntries = appends.entries.sum();
+            long appendNanos = appends.nanos.sum();
             long applied = perThread(warmup, threads) * threads + perThread(ops, threads) * threads;
             awaitCounters(fsms, applied - warmupFailed - failed[0], 30_000);
             return new Turn(round, storage, threads, perThread(ops, threads) * threads, seconds, warmupFailed + failed[0], h,
-                leader.getNodeId().getPeerId().toString(), cpuSeconds);
+                leader.getNodeId().getPeerId().toString(), cpuSeconds, appendCalls, appendedEntries, appendNanos);
         } finally {
             for (RaftGroupService s : services) {
                 s.shutdown();
@@ -383,17 +406,18 @@ public final class JRaftClusterBench {
     private static String summary(List<Turn> turns, int[] threads, List<String> storages) {
         StringBuilder sb = new StringBuilder();
         sb.append("| threads | storage | committed ops/s (median of rounds; each round) | p50 us | p99 us | p99.9 us |"
-            + " CPU us/op (median) | failed |\n|---|---|---|---|---|---|---|---|\n");
+            + " CPU us/op (median) | appendEntries calls/op, entries/call, us/call (medians) | failed |\n"
+            + "|---|---|---|---|---|---|---|---|---|\n");
         for (int t : threads) {
             for (String storage : storages) {
                 List<Turn> ts = turns.stream().filter(x -> x.threads() == t && x.storage().equals(storage)).toList();
                 Histogram all = merged(ts);
-                double[] cpu = ts.stream().mapToDouble(Turn::cpuMicrosPerOp).sorted().toArray();
-                sb.append(String.format(Locale.ROOT, "| %d | %s | %.0f (%s) | %.1f | %.1f | %.1f | %.0f | %d |%n", t,
-                    storage, median(ts), String.join(", ", ts.stream().map(x -> String.format(Locale.ROOT, "%.0f",
+                sb.append(String.format(Locale.ROOT, "| %d | %s | %.0f (%s) | %.1f | %.1f | %.1f | %.0f | %.2f, %.1f, %.0f | %d |%n",
+                    t, storage, median(ts), String.join(", ", ts.stream().map(x -> String.format(Locale.ROOT, "%.0f",
                         x.opsPerSecond())).toList()), us(all, 50), us(all, 99), us(all, 99.9),
-                    cpu.length == 0 ? Double.NaN : cpu[cpu.length / 2],
-                    ts.stream().mapToLong(Turn::failed).sum()));
+                    medianOf(ts, Turn::cpuMicrosPerOp),
+                    medianOf(ts, Turn::appendCallsPerOp), medianOf(ts, Turn::entriesPerAppendCall),
+                    medianOf(ts, Turn::appendCallMicros), ts.stream().mapToLong(Turn::failed).sum()));
             }
         }
         if (storages.contains(Storages.WAL4J) && storages.contains(Storages.ROCKSDB)) {
@@ -409,7 +433,26 @@ public final class JRaftClusterBench {
                     String.join(", ", pairs)));
             }
         }
+        if (storages.contains(Storages.MEMORY)) {
+            sb.append("\neach storage / memory (the ceiling of a log that costs nothing), ratio of medians:\n");
+            for (int t : threads) {
+                double ceiling = median(turns.stream().filter(x -> x.threads() == t && x.storage().equals(Storages.MEMORY)).toList());
+                List<String> parts = new ArrayList<>();
+                for (String storage : storages) {
+                    if (!storage.equals(Storages.MEMORY)) {
+                        parts.add(String.format(Locale.ROOT, "%s %.2f", storage,
+                            median(turns.stream().filter(x -> x.threads() == t && x.storage().equals(storage)).toList()) / ceiling));
+                    }
+                }
+                sb.append(String.format(Locale.ROOT, "  %2d threads: %s%n", t, String.join(", ", parts)));
+            }
+        }
         return sb.toString();
+    }
+
+    private static double medianOf(List<Turn> ts, java.util.function.ToDoubleFunction<Turn> f) {
+        double[] v = ts.stream().mapToDouble(f).sorted().toArray();
+        return v.length == 0 ? Double.NaN : v[v.length / 2];
     }
 
     private static Histogram merged(List<Turn> ts) {
@@ -446,11 +489,13 @@ public final class JRaftClusterBench {
             sb.append(String.format(Locale.ROOT, "    {\"round\": %d, \"storage\": \"%s\", \"threads\": %d, \"ops\": %d, "
                     + "\"seconds\": %.4f, \"opsPerSecond\": %.1f, \"failed\": %d, \"p50Us\": %.1f, \"p90Us\": %.1f, "
                     + "\"p99Us\": %.1f, \"p999Us\": %.1f, \"maxUs\": %.1f, \"meanUs\": %.1f, \"cpuSeconds\": %.3f, "
-                    + "\"cpuUsPerOp\": %.1f}%s%n",
+                    + "\"cpuUsPerOp\": %.1f, \"appendCallsPerOp\": %.3f, \"entriesPerAppendCall\": %.2f, "
+                    + "\"appendCallUs\": %.1f}%s%n",
                 x.round(), x.storage(), x.threads(), x.ops(), x.seconds(), x.opsPerSecond(), x.failed(),
                 us(x.latencyNanos(), 50), us(x.latencyNanos(), 90), us(x.latencyNanos(), 99),
                 us(x.latencyNanos(), 99.9), x.latencyNanos().getMaxValue() / 1e3, x.latencyNanos().getMean() / 1e3,
-                x.cpuSeconds(), x.cpuMicrosPerOp(), i + 1 < turns.size() ? "," : ""));
+                x.cpuSeconds(), x.cpuMicrosPerOp(), x.appendCallsPerOp(), x.entriesPerAppendCall(), x.appendCallMicros(),
+                i + 1 < turns.size() ? "," : ""));
         }
         sb.append("  ],\n  \"summary\": [\n");
         List<String> rows = new ArrayList<>();

@@ -17,14 +17,16 @@ import org.wal4j.jraft.Wal4jJRaftServiceFactory;
 import org.wal4j.jraft.Wal4jLogStorage;
 
 /**
- * The two log storages the JRaft benchmarks compare, by the name their {@code storage}
- * parameter gives: {@code wal4j} (wal4j-jraft's Wal4jLogStorage and Wal4jJRaftServiceFactory)
- * and {@code rocksdb} (JRaft's own RocksDBLogStorage and DefaultJRaftServiceFactory).
+ * The log storages the JRaft benchmarks compare, by the name their {@code storage}
+ * parameter gives: {@code wal4j} (wal4j-jraft's Wal4jLogStorage and Wal4jJRaftServiceFactory),
+ * {@code rocksdb} (JRaft's own RocksDBLogStorage and DefaultJRaftServiceFactory), and
+ * {@code memory} ({@link MemoryLogStorage}: nothing written, the ceiling JRaft's own path sets).
  * Data live under {@code -Dwal4j.bench.dir} (default {@code ./target}).
  */
 final class Storages {
     static final String WAL4J = "wal4j";
     static final String ROCKSDB = "rocksdb";
+    static final String MEMORY = "memory";
 
     private Storages() {}
 
@@ -33,7 +35,8 @@ final class Storages {
         return switch (storage) {
             case ROCKSDB -> new RocksDBLogStorage(path, raftOptions);
             case WAL4J -> new Wal4jLogStorage(path, raftOptions);
-            default -> throw new IllegalArgumentException("storage: wal4j or rocksdb, not " + storage);
+            case MEMORY -> new MemoryLogStorage();
+            default -> throw new IllegalArgumentException("storage: wal4j, rocksdb or memory, not " + storage);
         };
     }
 
@@ -54,7 +57,13 @@ final class Storages {
         return switch (storage) {
             case ROCKSDB -> new DefaultJRaftServiceFactory();
             case WAL4J -> new Wal4jJRaftServiceFactory();
-            default -> throw new IllegalArgumentException("storage: wal4j or rocksdb, not " + storage);
+            case MEMORY -> new DefaultJRaftServiceFactory() {
+                @Override
+                public LogStorage createLogStorage(String uri, RaftOptions raftOptions) {
+                    return new MemoryLogStorage();
+                }
+            };
+            default -> throw new IllegalArgumentException("storage: wal4j, rocksdb or memory, not " + storage);
         };
     }
 
