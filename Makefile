@@ -31,7 +31,7 @@ ARGS ?=
 
 JEXTRACT ?= jextract
 
-.PHONY: run quiet-build-check test crash-total crash-test powercut-tools powercut-test fuzz bench bindings native clean jdk
+.PHONY: run quiet-build-check test crash-total crash-test powercut-tools powercut-test fuzz bench bench-peers bindings native clean jdk
 
 jdk:
 	@echo "JDK: $(JDK)"
@@ -118,6 +118,18 @@ bench:
 	@mkdir -p bench/results
 	$(JAVA) --sun-misc-unsafe-memory-access=allow -jar bench/target/wal4j-bench.jar \
 	  -rf json -rff bench/results/jmh-$$(date +%Y%m%d-%H%M%S).json $(ARGS)
+
+## bench-peers: wal4j side by side with RocksDB, SQLite, JRaft's log, Chronicle Queue and plain
+## FileChannel logs (docs/measurements.md#peers); results, tables and charts go to bench/results/.
+## PEERS_DIR: where the peers write (default: under ./data, the disk being measured).
+PEERS_DIR ?= $(DATA_DIR)/peer-bench
+bench-peers:
+	$(MVN) -q -DskipTests -Dmaven.javadoc.skip=true package -pl native,java,jraft,bench -am
+	@mkdir -p bench/results $(PEERS_DIR)
+	stamp=$$(date +%Y%m%d); $(JAVA) --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+	  -cp bench/target/wal4j-bench.jar org.wal4j.bench.peers.PeerBench --dir $(PEERS_DIR) \
+	  --json bench/results/peers-$$stamp.json --markdown bench/results/peers-$$stamp.md \
+	  --chart bench/results/peers-$$stamp.png $(ARGS)
 
 ## native: libwal4j.so alone (native/target/libwal4j.so)
 native:

@@ -29,7 +29,12 @@ public interface Peer extends AutoCloseable {
     /** The record numbered {@code index} (from 1), whole. */
     byte[] read(long index) throws Exception;
 
-    /** Reads every record in order, start to end; returns the bytes of record data read. */
+    /**
+     * Reads every record in order, start to end, through the system's cheapest API that gives
+     * the caller each record's bytes (a zero-copy view where the system has one, a copy where
+     * its API makes one), and reads each record's first byte; returns the bytes of record
+     * data delivered.
+     */
     long replay() throws Exception;
 
     @Override
