@@ -51,8 +51,12 @@ public final class PeerBench implements Callable<Integer> {
     @Option(names = "--peers", split = ",", description = "only these peers (default: all)")
     List<String> peerNames;
 
-    @Option(names = "--rounds", defaultValue = "2", description = "rounds per row (default ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "2", description = "rounds per row of workloads 1-3 (default ${DEFAULT-VALUE})")
     int rounds;
+
+    @Option(names = "--log-rounds", defaultValue = "1",
+            description = "rounds per row of workloads 4 and 5, whose cells each write the whole log (default ${DEFAULT-VALUE})")
+    int logRounds;
 
     @Option(names = "--scale", defaultValue = "1", description = "multiplies every operation count (e.g. 0.05 for a smoke run)")
     double scale;
@@ -155,7 +159,8 @@ public final class PeerBench implements Callable<Integer> {
      * reason.
      */
     void row(List<Row> rows, List<PeerKind> peers, CellRun run) throws Exception {
-        for (int round = 1; round <= rounds; round++) {
+        int n = rows.get(0).workload() >= 4 ? logRounds : rounds;
+        for (int round = 1; round <= n; round++) {
             List<PeerKind> order = new ArrayList<>(peers);
             Collections.rotate(order, -(round - 1));
             for (PeerKind kind : order) {

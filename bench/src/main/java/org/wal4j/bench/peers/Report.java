@@ -154,8 +154,8 @@ final class Report {
         sb.append("  \"benchmark\": \"PeerBench\",\n");
         sb.append("  \"date\": \"").append(Instant.now()).append("\",\n");
         sb.append("  \"machine\": ").append(quote(machine)).append(",\n");
-        sb.append(String.format(Locale.ROOT, "  \"rounds\": %d, \"scale\": %s, \"logMiB\": %d,%n", bench.rounds,
-                bench.scale, bench.logMiB));
+        sb.append(String.format(Locale.ROOT, "  \"rounds\": %d, \"logRounds\": %d, \"scale\": %s, \"logMiB\": %d,%n",
+                bench.rounds, bench.logRounds, bench.scale, bench.logMiB));
         sb.append("  \"peers\": [\n");
         List<String> ps = new ArrayList<>();
         for (PeerKind k : kinds) {
