@@ -127,6 +127,8 @@ bench-peers:
 	$(MVN) -q -DskipTests -Dmaven.javadoc.skip=true package -pl native,java,jraft,bench -am
 	@mkdir -p bench/results $(PEERS_DIR)
 	stamp=$$(date +%Y%m%d); $(JAVA) --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+	  -Dchronicle.analytics.disable=true --add-exports=java.base/sun.nio.ch=ALL-UNNAMED \
+	  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
 	  -cp bench/target/wal4j-bench.jar org.wal4j.bench.peers.PeerBench --dir $(PEERS_DIR) \
 	  --json bench/results/peers-$$stamp.json --markdown bench/results/peers-$$stamp.md \
 	  --chart bench/results/peers-$$stamp.png $(ARGS)

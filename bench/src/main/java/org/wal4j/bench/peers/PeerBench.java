@@ -84,6 +84,9 @@ public final class PeerBench implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // Chronicle's and JRaft's banners
+        }
         System.exit(new CommandLine(new PeerBench()).execute(args));
     }
 

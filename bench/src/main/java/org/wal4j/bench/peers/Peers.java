@@ -1,6 +1,5 @@
 package org.wal4j.bench.peers;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.wal4j.SyncMode;
 
@@ -9,10 +8,13 @@ final class Peers {
     /** The pre-zeroed FileChannel ring's size: larger than any durable row appends. */
     static final long PREZEROED_BYTES = 256L << 20;
 
+    /** Keeps what a replay read from being optimised away. */
+    static volatile int sink;
+
     private Peers() {}
 
     static List<PeerKind> all() {
-        List<PeerKind> all = new ArrayList<>(List.of(
+        return List.of(
                 new PeerKind("wal4j", true, "durable: fdatasync (group commit), buffered",
                         (dir, bytes) -> Wal4jPeer.open(dir, bytes, SyncMode.ALWAYS, false)),
                 new PeerKind("wal4j-direct", true, "durable: fdatasync (group commit), O_DIRECT",
@@ -26,12 +28,15 @@ final class Peers {
                         (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.PREZEROED_FORCE,
                                 PREZEROED_BYTES)),
                 new PeerKind("fc-nosync", false, "page cache: write, no force, growing file",
-                        (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.GROWING_NO_FORCE, 0))));
-        return all;
+                        (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.GROWING_NO_FORCE, 0)),
+                RocksDbPeer.durable(),
+                RocksDbPeer.noSync(),
+                SqlitePeer.full(),
+                SqlitePeer.off(),
+                JRaftLogPeer.durable(),
+                ChroniclePeer.durable(),
+                ChroniclePeer.noSync());
     }
-
-    /** Keeps what a replay read from being optimised away. */
-    static volatile int sink;
 
     static void consume(int value) {
         sink += value;
