@@ -21,6 +21,8 @@ final class Peers {
                         (dir, bytes) -> Wal4jPeer.open(dir, bytes, SyncMode.ALWAYS, true)),
                 new PeerKind("wal4j-nosync", false, "page cache (SyncMode.NONE)",
                         (dir, bytes) -> Wal4jPeer.open(dir, bytes, SyncMode.NONE, false)),
+                new PeerKind("wal4j-nosync-growing", false, "page cache (SyncMode.NONE), segments not zero-filled ahead",
+                        (dir, bytes) -> Wal4jPeer.open(dir, bytes, SyncMode.NONE, false, false)),
                 new PeerKind("fc-force", true, "durable: write + force(false) per record, growing file, one lock",
                         (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.GROWING_FORCE, 0)),
                 new PeerKind("fc-prezeroed", true,

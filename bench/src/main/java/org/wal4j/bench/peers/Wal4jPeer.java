@@ -8,7 +8,7 @@ import org.wal4j.Journal;
 import org.wal4j.JournalOptions;
 import org.wal4j.SyncMode;
 
-/** wal4j's {@link Journal}, with the default options but for the sync mode and O_DIRECT. */
+/** wal4j's {@link Journal}, with the default options but for the sync mode, O_DIRECT and preallocation. */
 final class Wal4jPeer implements Peer {
     private final Journal journal;
     private final int recordBytes;
@@ -19,9 +19,14 @@ final class Wal4jPeer implements Peer {
     }
 
     static Peer open(Path dir, int recordBytes, SyncMode mode, boolean direct) throws IOException {
+        return open(dir, recordBytes, mode, direct, true);
+    }
+
+    static Peer open(Path dir, int recordBytes, SyncMode mode, boolean direct, boolean preallocate) throws IOException {
         return new Wal4jPeer(Journal.open(dir, JournalOptions.builder()
                 .syncPolicy(mode)
                 .direct(direct)
+                .preallocate(preallocate)
                 .maxValueBytes(Math.max(recordBytes, 1 << 20))
                 .build()), recordBytes);
     }
