@@ -64,17 +64,15 @@ final class ChroniclePeer implements Peer {
     private final Path dir;
     private final SingleChronicleQueue queue;
     private final boolean sync;
-    private final int recordBytes;
     private final Queue<AutoCloseable> perThread = new ConcurrentLinkedQueue<>();
     private final ThreadLocal<ExcerptAppender> appenders;
     private final ThreadLocal<ExcerptTailer> tailers;
     private volatile long firstIndex = Long.MIN_VALUE;
 
-    private ChroniclePeer(Path dir, SingleChronicleQueue queue, boolean sync, int recordBytes) {
+    private ChroniclePeer(Path dir, SingleChronicleQueue queue, boolean sync) {
         this.dir = dir;
         this.queue = queue;
         this.sync = sync;
-        this.recordBytes = recordBytes;
         this.appenders = ThreadLocal.withInitial(() -> register(queue.createAppender()));
         this.tailers = ThreadLocal.withInitial(() -> register(queue.createTailer()));
     }
@@ -82,16 +80,16 @@ final class ChroniclePeer implements Peer {
     static PeerKind durable() {
         return new PeerKind("chronicle-sync", true,
                 "durable (data pages): excerpt written, then appender.sync(), msync(MS_SYNC) up to the write position",
-                (dir, recordBytes) -> open(dir, recordBytes, true));
+                (dir, recordBytes) -> open(dir, true));
     }
 
     static PeerKind noSync() {
         return new PeerKind("chronicle", false,
                 "page cache: excerpt written to the mmap'd queue file (no per-append durability)",
-                (dir, recordBytes) -> open(dir, recordBytes, false));
+                (dir, recordBytes) -> open(dir, false));
     }
 
-    static Peer open(Path dir, int recordBytes, boolean sync) throws IOException {
+    static Peer open(Path dir, boolean sync) throws IOException {
         Module base = Object.class.getModule();
         Module us = ChroniclePeer.class.getModule();
         List<String> missing = new ArrayList<>();
@@ -115,7 +113,7 @@ final class ChroniclePeer implements Peer {
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.binary(dir.toFile())
                 .syncMode(sync ? SyncMode.SYNC : SyncMode.NONE)
                 .build();
-        return new ChroniclePeer(dir, queue, sync, recordBytes);
+        return new ChroniclePeer(dir, queue, sync);
     }
 
     private <T extends AutoCloseable> T register(T perThreadObject) {
@@ -212,23 +210,23 @@ final class ChroniclePeer implements Peer {
     @Override
     public long replay() {
         long total = 0;
-        byte[] into = new byte[Math.max(recordBytes, 1)];
+        int firsts = 0;
         try (ExcerptTailer tailer = queue.createTailer()) {
             while (true) {
                 try (DocumentContext dc = tailer.readingDocument()) {
                     if (!dc.isPresent()) {
                         break;
                     }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    int n = (int) bytes.readRemaining();
-                    if (n > into.length) {
-                        into = new byte[n];
+                    Bytes<?> bytes = dc.wire().bytes(); // a view of the mapped file: no copy
+                    long n = bytes.readRemaining();
+                    if (n > 0) {
+                        firsts += bytes.peekUnsignedByte();
                     }
-                    bytes.read(into, 0, n);
                     total += n;
                 }
             }
         }
+        Peers.consume(firsts);
         return total;
     }
 
