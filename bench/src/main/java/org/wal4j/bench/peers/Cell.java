@@ -27,11 +27,6 @@ record Cell(PeerBench.Row row, String peer, int round, double rate, Histogram la
         return new Cell(row, peer, round, Double.NaN, null, micros, null);
     }
 
-    /** The value the tables rank by: higher is better, except for one-shot times (lower is better). */
-    double score() {
-        return Double.isNaN(micros) ? rate : -micros;
-    }
-
     double percentileMicros(double p) {
         return latencyNanos == null || latencyNanos.getTotalCount() == 0 ? Double.NaN
                 : latencyNanos.getValueAtPercentile(p) / 1e3;
