@@ -29,6 +29,7 @@ final class Peers {
                         "durable: write + force(false) per record over a zero-filled file, one lock",
                         (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.PREZEROED_FORCE,
                                 PREZEROED_BYTES)),
+                CLoopPeer.kind(),
                 new PeerKind("fc-nosync", false, "page cache: write, no force, growing file",
                         (dir, bytes) -> FileChannelPeer.open(dir, bytes, FileChannelPeer.Mode.GROWING_NO_FORCE, 0)),
                 RocksDbPeer.durable(),
