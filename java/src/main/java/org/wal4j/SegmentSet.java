@@ -322,6 +322,22 @@ final class SegmentSet implements Iterable<Segment> {
     }
 
     /**
+     * Deletes the recycled files kept for later segments. A reset below the journal's next
+     * LSN needs this: a kept file's former frames carry LSNs that the journal may append
+     * again, so a segment written into it could not tell them from its own torn tail (and
+     * only the salt would keep one from passing as a record).
+     */
+    void discardRecycled() throws IOException {
+        if (recycled.isEmpty()) {
+            return;
+        }
+        for (Recycled r; (r = recycled.pollFirst()) != null; ) {
+            Files.deleteIfExists(r.path());
+        }
+        io.syncDirectory(dir);
+    }
+
+    /**
      * Removes the newest segment: closes it, deletes its file and syncs the directory before
      * anything else changes (deletions newest first, see {@link Recovery}).
      */

@@ -297,7 +297,9 @@ final class Truncation {
      * rather than keep the old records with the new next LSN. Below the journal's next LSN
      * that takes two steps: a fresh segment at the next LSN first, the older segments deleted;
      * then the RESET segment, and the fresh one deleted. The RESET segment's name (its base
-     * LSN) could otherwise be an older segment's, and sorts before theirs.
+     * LSN) could otherwise be an older segment's, and sorts before theirs. The recycled files
+     * are deleted on that path: their former frames' LSNs are no longer all below what the
+     * journal appends next.
      */
     private void resetLocked(long nextLsn) throws IOException {
         long ownNext = committer.nextLsn();
@@ -307,7 +309,9 @@ final class Truncation {
             resetTo(nextLsn, JournalFormat.FLAG_RESET); // every base LSN is below it: no name is taken
         } else {
             resetTo(ownNext, 0);
+            segments.discardRecycled(); // the retired files hold LSNs at or above nextLsn
             resetTo(nextLsn, JournalFormat.FLAG_RESET);
+            segments.discardRecycled(); // the fresh segment's file, if it was a recycled one
         }
         committer.truncatedTo(nextLsn - 1);
     }

@@ -204,4 +204,37 @@ class CallerPositionsTest {
             }
         }
     }
+
+    /**
+     * A reset below the next LSN must not write its new segment into a recycled file: the
+     * file's former frames carry LSNs the journal appends again, so the reopened journal took
+     * them for a torn tail of its own (and only the salt stood between them and a record).
+     */
+    @Test
+    void resetBelowTheNextLsnLeavesNoFormerFramesInItsSegments() throws IOException {
+        JournalOptions options = small().direct(true).recycleSegments(4).build();
+        try (Journal j = Journal.open(dir, options)) {
+            j.append(new byte[0]);
+            j.reset(1); // the journal's next LSN is 2
+        }
+        try (Journal j = Journal.open(dir, options)) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
+            assertEquals(1, j.nextLsn());
+            appendRange(j, 1, 200); // rollovers: segments to recycle
+            j.reset(3);
+        }
+        try (Journal j = Journal.open(dir, options)) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
+            assertEquals(3, j.nextLsn());
+            assertThrows(LsnNotFoundException.class, () -> j.read(3));
+            appendRange(j, 3, 120);
+        }
+        try (Journal j = Journal.open(dir, options)) {
+            assertEquals(0, j.recoveryReport().droppedTailBytes(), j.recoveryReport().toString());
+            assertEquals(121, j.nextLsn());
+            for (long lsn = 3; lsn <= 120; lsn++) {
+                assertArrayEquals(value(lsn), j.read(lsn).value(), "lsn " + lsn);
+            }
+        }
+    }
 }
